@@ -1,0 +1,157 @@
+"""Sequence data that works offline: generated tasks and an English text corpus.
+
+* :func:`algorithmic_task` - digit sequences to copy, reverse or sort (Transformer chapters).
+* :func:`dates_task` - dates written in words and their ISO form (seq2seq with attention).
+* :func:`stdlib_text` - the English docstrings and comments of Python's standard library, a corpus
+  present on every Python install (character and BPE language models).
+* :class:`CharTokenizer` and :func:`char_windows` - characters to ids and training windows.
+"""
+
+from __future__ import annotations
+
+import ast
+import calendar
+import datetime as dt
+import io
+import sysconfig
+import tokenize
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+TASKS = ("copy", "reverse", "sort")
+
+# Pure-Python standard-library modules with plenty of English prose, in a fixed order so that the
+# corpus is the same on every machine with the same Python version.
+CORPUS_MODULES = (
+    "argparse", "ast", "asyncio/events", "asyncio/tasks", "calendar", "collections/__init__",
+    "contextlib", "csv", "dataclasses", "datetime", "decimal", "difflib", "email/message",
+    "enum", "fractions", "functools", "glob", "gzip", "heapq", "http/client", "http/server",
+    "inspect", "ipaddress", "json/decoder", "json/encoder", "logging/__init__", "mailbox",
+    "os", "pathlib", "pickle", "pydoc", "queue", "random", "shutil", "smtplib", "socket",
+    "statistics", "string", "subprocess", "tarfile", "tempfile", "textwrap", "threading",
+    "typing", "unittest/case", "urllib/parse", "urllib/request", "uuid", "zipfile",
+)  # fmt: skip
+
+
+def algorithmic_task(
+    kind: str, n: int, length: int = 8, vocab: int = 10, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` random digit sequences ``x`` (n, length) and their targets ``y`` (n, length).
+
+    ``kind`` is ``copy`` (y = x), ``reverse`` (y = x backwards) or ``sort`` (y = sorted x).
+    Tokens are ``0 .. vocab-1``; the generator is local, so the data depends on ``seed`` only.
+    """
+    if kind not in TASKS:
+        raise ValueError(f"unknown task {kind!r}; choose one of {TASKS}")
+    if n < 1 or length < 1 or vocab < 2:
+        raise ValueError(f"need n >= 1, length >= 1, vocab >= 2; got {n}, {length}, {vocab}")
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, vocab, (n, length), generator=gen)  # (n, length)
+    if kind == "copy":
+        return x, x.clone()
+    if kind == "reverse":
+        return x, x.flip(1)
+    return x, x.sort(dim=1).values
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen \
+fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty".split()
+
+
+def _ordinal(day: int) -> str:
+    words = (
+        _ONES[day]
+        if day < 20
+        else _TENS[day // 10 - 2] + ("" if day % 10 == 0 else "-" + _ONES[day % 10])
+    )
+    for plain, nth in (("one", "first"), ("two", "second"), ("three", "third"), ("five", "fifth"),
+                       ("eight", "eighth"), ("nine", "ninth"), ("twelve", "twelfth")):  # fmt: skip
+        if words.endswith(plain):
+            return words[: -len(plain)] + nth
+    return words[:-1] + "ieth" if words.endswith("y") else words + "th"
+
+
+def date_in_words(date: dt.date) -> str:
+    """``2024-03-05`` -> ``"the fifth of march 2024"``."""
+    return f"the {_ordinal(date.day)} of {calendar.month_name[date.month].lower()} {date.year}"
+
+
+def dates_task(
+    n: int, seed: int = 0, years: tuple[int, int] = (1950, 2049)
+) -> list[tuple[str, str]]:
+    """``n`` pairs (date in words, ISO date), e.g. ("the first of may 1999", "1999-05-01")."""
+    gen = torch.Generator().manual_seed(seed)
+    start, stop = dt.date(years[0], 1, 1).toordinal(), dt.date(years[1], 12, 31).toordinal()
+    days = torch.randint(start, stop + 1, (n,), generator=gen).tolist()
+    return [(date_in_words(d), d.isoformat()) for d in map(dt.date.fromordinal, days)]
+
+
+def _prose(source: str) -> list[str]:
+    """Docstrings and comment lines of one module's source, in order of appearance."""
+    pieces: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            doc = ast.get_docstring(node)
+            if doc and node.body:
+                pieces.append((node.body[0].lineno, doc))
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        text = tok.string.lstrip("#").strip()
+        if tok.type == tokenize.COMMENT and len(text.split()) >= 3 and text.isascii():
+            pieces.append((tok.start[0], text))
+    return [text for _, text in sorted(pieces, key=lambda p: p[0])]
+
+
+def stdlib_text(max_chars: int | None = None, modules: Sequence[str] = CORPUS_MODULES) -> str:
+    """English prose from Python's standard library: docstrings and comments of ``modules``.
+
+    About 0.8 million characters with the default modules, read from this Python's own ``Lib``
+    folder: no network is needed. ``max_chars`` truncates the result.
+    """
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    chunks: list[str] = []
+    for name in modules:
+        path = lib / f"{name}.py"
+        if not path.exists():  # a module may move between Python versions
+            continue
+        chunks.extend(_prose(path.read_text(encoding="utf-8")))
+    if not chunks:
+        raise FileNotFoundError(f"no standard-library sources found under {lib}")
+    text = "\n\n".join(chunks)
+    return text[:max_chars] if max_chars is not None else text
+
+
+class CharTokenizer:
+    """Characters to integer ids and back; the vocabulary is the sorted set of seen characters."""
+
+    def __init__(self, text: str) -> None:
+        if not text:
+            raise ValueError("CharTokenizer needs a non-empty text to build its vocabulary")
+        self.chars = sorted(set(text))
+        self.index = {c: i for i, c in enumerate(self.chars)}
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> torch.Tensor:
+        unknown = sorted(set(text) - self.index.keys())
+        if unknown:
+            raise ValueError(f"characters not in the vocabulary: {''.join(unknown)!r}")
+        return torch.tensor([self.index[c] for c in text], dtype=torch.int64)
+
+    def decode(self, ids: torch.Tensor | Sequence[int]) -> str:
+        return "".join(self.chars[i] for i in torch.as_tensor(ids).flatten().tolist())
+
+
+def char_windows(ids: torch.Tensor, block_size: int, stride: int | None = None):
+    """Inputs and next-character targets: windows ``x`` (N, block_size) and ``y`` shifted by one."""
+    if ids.dim() != 1 or len(ids) <= block_size:
+        raise ValueError(f"need a 1-D id tensor longer than block_size={block_size}")
+    stride = stride or block_size
+    starts = torch.arange(0, len(ids) - block_size, stride)
+    offsets = torch.arange(block_size)
+    x = ids[starts[:, None] + offsets]  # (N, block_size)
+    y = ids[starts[:, None] + offsets + 1]  # (N, block_size)
+    return x, y
