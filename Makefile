@@ -1,0 +1,49 @@
+# The course book's commands. The first target that needs it creates .venv and installs the
+# pinned requirements (torch first, alone, so that pip takes the CPU build) and `utils` in
+# editable mode; later runs reinstall only when requirements.txt or pyproject.toml change.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+TORCH  := $(shell grep -E '^torch==' requirements.txt)
+# Progress bars stay in interactive use; the built book shows the printed results instead.
+BUILD_ENV := TQDM_DISABLE=1 MPLBACKEND=Agg
+
+.PHONY: help install book test lint timings sync-notebooks clean
+
+help:
+	@echo "make book     build the HTML book into _build/html (executes every chapter once)"
+	@echo "make test     build the book, then lint and run the whole test suite"
+	@echo "make timings  write TIMINGS.md: per-notebook execution times from the last build"
+	@echo "make clean    remove build outputs (keeps .venv)"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BUILD_ENV) $(VENV)/bin/jupyter-book build . --warningiserror --keep-going
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: book lint
+	$(BUILD_ENV) $(PY) -m pytest
+
+timings: book
+	$(PY) -m tests.timings TIMINGS.md
+
+sync-notebooks: $(STAMP)
+	$(PY) -m tests.conventions sync
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache

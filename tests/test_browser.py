@@ -1,0 +1,133 @@
+"""The built book in headless Chromium: pages load cleanly, math renders, images load.
+
+Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/run`` installs it). Without it these tests
+are skipped with a message saying so, unless ``ITM528_REQUIRE_BROWSER=1`` makes that a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests import conventions as conv
+from tests.test_book import HTML, html_path
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHAPTERS = conv.chapters()
+PAGES = ["intro.html", *(html_path(p) for p in CHAPTERS)]
+# A stand-in for the one external image the book shows, the Colab badge: the browser is offline.
+BADGE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20">'
+    '<rect width="117" height="20" rx="3" fill="#555"/>'
+    '<text x="8" y="14" fill="#fff" font-size="11" font-family="sans-serif">Open in Colab</text>'
+    "</svg>"
+)
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+
+def _require_browser():
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} not found (apt-get install chromium): browser tests skipped"
+    if os.environ.get("ITM528_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / "intro.html").exists():
+        pytest.fail(f"{HTML} is missing: run `make book`")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server, relative):
+    """Load a page offline; return it with the console errors and failed requests it caused."""
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+
+    def route(r):
+        if r.request.url == conv.BADGE_IMAGE:
+            r.fulfill(status=200, content_type="image/svg+xml", body=BADGE_SVG)
+        elif r.request.url.startswith(server):
+            r.continue_()
+        else:
+            problems.append(f"external request: {r.request.url}")
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(f"{server}/{relative}", wait_until="load")
+    return page, problems
+
+
+@pytest.mark.parametrize("relative", PAGES)
+def test_page_loads_without_errors_and_images_load(browser, server, relative):
+    page, problems = open_page(browser, server, relative)
+    page.wait_for_load_state("networkidle")
+    broken = page.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+    count = page.eval_on_selector_all("img", "imgs => imgs.length")
+    page.close()
+    assert not problems, f"{relative}: {problems}"
+    assert not broken, f"{relative}: images that did not load: {broken}"
+    if relative != "intro.html":
+        assert count > 1, f"{relative}: expected figures on the page, found {count} images"
+
+
+@pytest.mark.parametrize("relative", [html_path(p) for p in CHAPTERS])
+def test_math_is_rendered_by_mathjax(browser, server, relative):
+    page, problems = open_page(browser, server, relative)
+    if page.locator(".math").count() == 0:
+        page.close()
+        pytest.skip(f"{relative} has no math")
+    page.wait_for_selector("mjx-container", timeout=20_000)
+    rendered = page.locator("mjx-container").count()
+    errors = page.locator("mjx-merror").count()
+    page.close()
+    assert rendered > 0 and errors == 0, f"{relative}: {rendered} formulas, {errors} TeX errors"
+    assert not problems, f"{relative}: {problems}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.as_posix() for p in CHAPTERS])
+def test_colab_launch_button_is_present(browser, server, path):
+    page, _ = open_page(browser, server, html_path(path))
+    links = page.eval_on_selector_all(
+        "a", "as => as.map(a => a.href).filter(h => h.includes('colab.research.google.com/github'))"
+    )
+    badge = page.locator(f'img[src="{conv.BADGE_IMAGE}"]').count()
+    page.close()
+    assert conv.colab_url(path) in links, f"{path}: Colab links on the page: {links}"
+    assert badge == 1, f"{path}: expected the Colab badge once, found {badge}"

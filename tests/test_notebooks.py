@@ -1,0 +1,148 @@
+"""Notebook hygiene and execution: the conventions of ``tests/conventions.py``, enforced."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+import yaml
+
+from tests import conventions as conv
+from tests import timings
+
+NOTEBOOKS = conv.notebooks()
+CHAPTERS = conv.chapters()
+ids = [p.as_posix() for p in NOTEBOOKS]
+
+
+def read(path):
+    return nbformat.read(conv.ROOT / path, as_version=4)
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no chapter notebooks found in book/"
+    assert CHAPTERS[0].name == "01_introduction.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_without_outputs(path):
+    raw = json.loads((conv.ROOT / path).read_text())
+    dirty = [
+        i
+        for i, cell in enumerate(raw["cells"])
+        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count"))
+    ]
+    assert not dirty, f"{path}: cells {dirty} carry outputs or execution counts; clear them"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_valid_notebook_with_python3_kernel(path):
+    nb = read(path)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path}: kernel not python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_title_cell_has_colab_badge_for_its_own_path(path):
+    first = read(path).cells[0]
+    assert first.cell_type == "markdown", f"{path}: the first cell must be the title (markdown)"
+    lines = first.source.splitlines()
+    assert lines[0].startswith("# "), f"{path}: the first line must be a '# Title'"
+    badges = conv.BADGE_RE.findall(first.source)
+    assert len(badges) == 1, f"{path}: expected one 'Open in Colab' badge, found {len(badges)}"
+    image, url = badges[0]
+    assert image == conv.BADGE_IMAGE
+    assert url == conv.colab_url(path), (
+        f"{path}: badge points at {url}, expected {conv.colab_url(path)} "
+        "(run `make sync-notebooks`)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_setup_cell_is_the_shared_one(path):
+    cells = read(path).cells
+    assert len(cells) > 1 and cells[1].cell_type == "code", f"{path}: second cell must be code"
+    assert cells[1].source == conv.setup_source(), (
+        f"{path}: the setup cell differs from the shared one (run `make sync-notebooks`)"
+    )
+
+
+def test_setup_cell_installs_from_the_configured_repository():
+    url, branch = conv.repository()
+    assert url.startswith("https://github.com/") and url.count("/") == 4, url
+    assert f"git+{url}@{branch}" in conv.setup_source()
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    toc = yaml.safe_load((conv.ROOT / "_toc.yml").read_text())
+    files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    missing = [p.as_posix() for p in CHAPTERS if p.with_suffix("").as_posix() not in files]
+    assert not missing, f"chapters missing from _toc.yml: {missing}"
+    for file in files:
+        assert any((conv.ROOT / f"{file}{ext}").exists() for ext in (".md", ".ipynb")), file
+
+
+def test_conventions_sync_leaves_committed_notebooks_unchanged(tmp_path, monkeypatch):
+    """`make sync-notebooks` on the committed notebooks is a no-op: they already conform."""
+    for path in NOTEBOOKS:
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((conv.ROOT / path).read_bytes())
+    conv.config()  # read the real _config.yml before ROOT moves
+    monkeypatch.setattr(conv, "ROOT", tmp_path)
+    assert [p for p in NOTEBOOKS if conv.sync(p)] == []
+
+
+def test_new_notebook_follows_the_conventions(tmp_path, monkeypatch):
+    conv.config()
+    monkeypatch.setattr(conv, "ROOT", tmp_path)
+    conv.new(conv.Path("book/99_test.ipynb"), "Chapter 99: Test")
+    nb = nbformat.read(tmp_path / "book/99_test.ipynb", as_version=4)
+    assert nb.cells[0].source.startswith("# Chapter 99: Test")
+    assert conv.colab_url("book/99_test.ipynb") in nb.cells[0].source
+    assert nb.cells[1].source == conv.setup_source()
+
+
+# --- execution, read from the book build (each notebook executes once per CI run) ----------
+
+
+@pytest.fixture(scope="module")
+def times():
+    try:
+        return timings.execution_times()
+    except FileNotFoundError as err:
+        pytest.fail(str(err))
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.as_posix() for p in CHAPTERS])
+def test_chapter_executes_within_budget(path, times):
+    seconds = times[path]
+    assert seconds is not None, f"{path} was not executed by the last build: run `make book`"
+    assert seconds <= timings.BUDGET_S, f"{path} took {seconds:.1f} s > {timings.BUDGET_S} s"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.as_posix() for p in CHAPTERS])
+def test_chapter_writes_nothing_to_stderr(path):
+    """A warning in a chapter is a bug: the executed notebook has no stderr output."""
+    executed = conv.ROOT / "_build" / "jupyter_execute" / path
+    if not executed.exists():
+        pytest.fail(f"{executed} is missing: run `make book`")
+    nb = nbformat.read(executed, as_version=4)
+    stderr = [
+        (i, "".join(out.get("text", ""))[:300])
+        for i, cell in enumerate(nb.cells)
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream" and out.get("name") == "stderr"
+    ]
+    assert not stderr, f"{path}: stderr output in cells {stderr}"
+
+
+@pytest.mark.book
+def test_timings_table_lists_every_chapter(times):
+    text = timings.table(times)
+    for path in CHAPTERS:
+        assert f"`{path.as_posix()}`" in text
+    assert "not executed" not in text
