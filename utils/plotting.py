@@ -55,6 +55,8 @@ def image_grid(
     if images.dim() != 4 or images.shape[1] not in (1, 3):
         raise ValueError(f"images must be (N, H, W) or (N, 1|3, H, W), got {tuple(images.shape)}")
     n = len(images)
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"{n} images but {len(labels)} labels")
     nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -98,6 +100,17 @@ def confusion_matrix(
     predictions: torch.Tensor, targets: torch.Tensor, n_classes: int
 ) -> torch.Tensor:
     """Counts (n_classes, n_classes): row = true class, column = predicted class."""
+    if predictions.numel() != targets.numel():
+        raise ValueError(
+            f"{predictions.numel()} predictions but {targets.numel()} targets; "
+            "expected one prediction per target"
+        )
+    for role, ids in (("predictions", predictions), ("targets", targets)):
+        if ids.numel() and (ids.min() < 0 or ids.max() >= n_classes):
+            raise ValueError(
+                f"{role} must be class ids in 0..{n_classes - 1}, "
+                f"got values from {int(ids.min())} to {int(ids.max())}"
+            )
     idx = targets.flatten().long() * n_classes + predictions.flatten().long()
     return torch.bincount(idx.cpu(), minlength=n_classes**2).view(n_classes, n_classes)
 
@@ -145,5 +158,5 @@ def decision_boundary(
     ax.scatter(
         x[:, 0], x[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3
     )
-    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
+    ax.set(xlim=(float(lo[0]), float(hi[0])), ylim=(float(lo[1]), float(hi[1])))
     return ax

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import calendar
 import datetime as dt
+import functools
 import io
 import sysconfig
 import tokenize
@@ -110,6 +111,15 @@ def stdlib_text(max_chars: int | None = None, modules: Sequence[str] = CORPUS_MO
     About 0.8 million characters with the default modules, read from this Python's own ``Lib``
     folder: no network is needed. ``max_chars`` truncates the result.
     """
+    if max_chars is not None and max_chars < 1:
+        raise ValueError(f"max_chars must be a positive int or None, got {max_chars}")
+    text = _corpus(tuple(modules))
+    return text[:max_chars] if max_chars is not None else text
+
+
+@functools.cache
+def _corpus(modules: tuple[str, ...]) -> str:
+    """The joined prose of ``modules``, parsed once per process (parsing takes about 2 s)."""
     lib = Path(sysconfig.get_paths()["stdlib"])
     chunks: list[str] = []
     for name in modules:
@@ -119,8 +129,7 @@ def stdlib_text(max_chars: int | None = None, modules: Sequence[str] = CORPUS_MO
         chunks.extend(_prose(path.read_text(encoding="utf-8")))
     if not chunks:
         raise FileNotFoundError(f"no standard-library sources found under {lib}")
-    text = "\n\n".join(chunks)
-    return text[:max_chars] if max_chars is not None else text
+    return "\n\n".join(chunks)
 
 
 class CharTokenizer:
@@ -136,19 +145,27 @@ class CharTokenizer:
         return len(self.chars)
 
     def encode(self, text: str) -> torch.Tensor:
+        """The ids (len(text),) of ``text``'s characters."""
         unknown = sorted(set(text) - self.index.keys())
         if unknown:
             raise ValueError(f"characters not in the vocabulary: {''.join(unknown)!r}")
         return torch.tensor([self.index[c] for c in text], dtype=torch.int64)
 
     def decode(self, ids: torch.Tensor | Sequence[int]) -> str:
-        return "".join(self.chars[i] for i in torch.as_tensor(ids).flatten().tolist())
+        """The text of a sequence of ids."""
+        flat = torch.as_tensor(ids).flatten().tolist()
+        bad = [i for i in flat if not 0 <= i < len(self.chars)]
+        if bad:
+            raise ValueError(f"ids out of range 0..{len(self.chars) - 1}: {bad[:5]}")
+        return "".join(self.chars[i] for i in flat)
 
 
 def char_windows(ids: torch.Tensor, block_size: int, stride: int | None = None):
     """Inputs and next-character targets: windows ``x`` (N, block_size) and ``y`` shifted by one."""
     if ids.dim() != 1 or len(ids) <= block_size:
         raise ValueError(f"need a 1-D id tensor longer than block_size={block_size}")
+    if stride is not None and stride < 1:
+        raise ValueError(f"stride must be a positive int or None, got {stride}")
     stride = stride or block_size
     starts = torch.arange(0, len(ids) - block_size, stride)
     offsets = torch.arange(block_size)

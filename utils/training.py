@@ -31,6 +31,7 @@ class History:
     seconds: float = 0.0
 
     def log(self, values: Mapping[str, float]) -> None:
+        """Append one epoch's values."""
         for key, value in values.items():
             self.records.setdefault(key, []).append(float(value))
 
@@ -44,9 +45,11 @@ class History:
 
     @property
     def epochs(self) -> int:
+        """Number of epochs logged."""
         return max((len(v) for v in self.records.values()), default=0)
 
     def summary(self) -> str:
+        """One line: the epoch count, the last value of each entry and the time taken."""
         last = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.records.items())
         return f"epoch {self.epochs}: {last} ({self.seconds:.1f} s)"
 

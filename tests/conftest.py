@@ -1,0 +1,5 @@
+"""Shared test setup: matplotlib draws off screen."""
+
+import matplotlib
+
+matplotlib.use("Agg")

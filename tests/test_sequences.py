@@ -1,0 +1,167 @@
+"""Tests of utils.sequences: generated tasks, the dates task, the corpus and tokenization."""
+
+import datetime as dt
+import re
+
+import pytest
+import torch
+
+from utils import sequences
+
+ORDINALS = """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth
+twenty-first twenty-second twenty-third twenty-fourth twenty-fifth twenty-sixth twenty-seventh
+twenty-eighth twenty-ninth thirtieth thirty-first""".split()
+MONTHS = "january february march april may june july august september october november december"
+SMALL = ("textwrap", "heapq")  # two short modules: quick to read
+
+
+@pytest.mark.parametrize("kind", sequences.TASKS)
+def test_algorithmic_task_targets_are_correct(kind):
+    x, y = sequences.algorithmic_task(kind, n=50, length=7, vocab=5, seed=1)
+    assert x.shape == y.shape == (50, 7) and x.dtype == torch.int64
+    assert 0 <= int(x.min()) and int(x.max()) <= 4
+    expected = {"copy": lambda r: r, "reverse": lambda r: r[::-1], "sort": sorted}[kind]
+    assert [expected(row) for row in x.tolist()] == y.tolist()
+
+
+def test_algorithmic_task_depends_on_the_seed_only():
+    torch.manual_seed(0)
+    state = torch.random.get_rng_state()
+    a = sequences.algorithmic_task("copy", 20, seed=5)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    b = sequences.algorithmic_task("copy", 20, seed=5)
+    c = sequences.algorithmic_task("copy", 20, seed=6)
+    assert torch.equal(a[0], b[0])
+    assert not torch.equal(a[0], c[0])
+
+
+@pytest.mark.parametrize(
+    ("kind", "n", "length", "vocab", "message"),
+    [
+        ("shuffle", 4, 8, 10, "unknown task 'shuffle'"),
+        ("copy", 0, 8, 10, "need n >= 1, length >= 1, vocab >= 2; got 0, 8, 10"),
+        ("copy", 4, 0, 10, "need n >= 1"),
+        ("sort", 4, 8, 1, "need n >= 1"),
+    ],
+)
+def test_algorithmic_task_rejects_bad_arguments(kind, n, length, vocab, message):
+    with pytest.raises(ValueError, match=message):
+        sequences.algorithmic_task(kind, n, length, vocab)
+
+
+@pytest.mark.parametrize(
+    ("date", "words"),
+    [
+        (dt.date(1999, 5, 1), "the first of may 1999"),
+        (dt.date(2024, 3, 5), "the fifth of march 2024"),
+        (dt.date(2001, 2, 22), "the twenty-second of february 2001"),
+        (dt.date(1970, 6, 30), "the thirtieth of june 1970"),
+        (dt.date(2010, 11, 11), "the eleventh of november 2010"),
+        (dt.date(1987, 12, 12), "the twelfth of december 1987"),
+        (dt.date(2020, 1, 20), "the twentieth of january 2020"),
+        (dt.date(2033, 8, 31), "the thirty-first of august 2033"),
+    ],
+)
+def test_date_in_words_examples(date, words):
+    assert sequences.date_in_words(date) == words
+
+
+def test_date_in_words_every_day_of_a_month():
+    words = [sequences.date_in_words(dt.date(2000, 1, d)) for d in range(1, 32)]
+    assert words == [f"the {o} of january 2000" for o in ORDINALS]
+
+
+def _parse(words: str) -> dt.date:
+    m = re.fullmatch(r"the ([a-z-]+) of ([a-z]+) (\d{4})", words)
+    assert m is not None, words
+    return dt.date(int(m[3]), MONTHS.split().index(m[2]) + 1, ORDINALS.index(m[1]) + 1)
+
+
+def test_dates_task_is_reproducible_and_consistent():
+    pairs = sequences.dates_task(200, seed=3, years=(1990, 1999))
+    assert len(pairs) == 200
+    assert pairs == sequences.dates_task(200, seed=3, years=(1990, 1999))
+    assert pairs != sequences.dates_task(200, seed=4, years=(1990, 1999))
+    for words, iso in pairs:
+        date = dt.date.fromisoformat(iso)
+        assert _parse(words) == date
+        assert 1990 <= date.year <= 1999
+    assert len({iso for _, iso in pairs}) > 150
+
+
+@pytest.fixture(scope="module")
+def corpus() -> str:
+    return sequences.stdlib_text()
+
+
+def test_stdlib_text_is_a_large_mostly_ascii_english_corpus(corpus):
+    assert len(corpus) > 200_000
+    assert sum(c.isascii() for c in corpus) / len(corpus) > 0.99
+    words = re.findall(r"[a-z]+", corpus.lower())
+    for common in ("the", "of", "and", "is", "return"):
+        assert words.count(common) > 100
+
+
+def test_stdlib_text_is_deterministic_and_truncates():
+    text = sequences.stdlib_text(modules=SMALL)
+    assert text and text == sequences.stdlib_text(modules=SMALL)
+    assert sequences.stdlib_text(100, modules=SMALL) == text[:100]
+    assert len(sequences.stdlib_text(100, modules=SMALL)) == 100
+
+
+def test_stdlib_text_skips_missing_modules_and_fails_when_none_exist():
+    text = sequences.stdlib_text(modules=SMALL)
+    assert sequences.stdlib_text(modules=("no_such_module", *SMALL)) == text
+    with pytest.raises(FileNotFoundError, match="no standard-library sources"):
+        sequences.stdlib_text(modules=("no_such_module",))
+
+
+def test_char_tokenizer_round_trip():
+    text = "hello, world"
+    tok = sequences.CharTokenizer(text)
+    assert len(tok) == len(set(text))
+    assert tok.chars == sorted(set(text))
+    ids = tok.encode("lower hello")
+    assert ids.dtype == torch.int64 and ids.shape == (11,)
+    assert tok.decode(ids) == "lower hello"
+    assert tok.decode(ids.tolist()) == "lower hello"
+    assert tok.encode("dlrow").tolist() == [tok.chars.index(c) for c in "dlrow"]
+
+
+def test_char_tokenizer_errors():
+    tok = sequences.CharTokenizer("abc")
+    with pytest.raises(ValueError, match="characters not in the vocabulary: 'xz'"):
+        tok.encode("zaxb")
+    with pytest.raises(ValueError, match="needs a non-empty text"):
+        sequences.CharTokenizer("")
+
+
+def test_char_windows_targets_are_inputs_shifted_by_one():
+    ids = torch.arange(100, 120)
+    x, y = sequences.char_windows(ids, block_size=4)
+    assert x.shape == y.shape == (4, 4)
+    assert x[:, 0].tolist() == [100, 104, 108, 112]
+    assert torch.equal(y, x + 1)
+    x, y = sequences.char_windows(ids, block_size=5, stride=1)
+    assert x.shape == (15, 5)
+    assert torch.equal(x[:, 1:], y[:, :-1])
+    assert int(y[-1, -1]) == 119
+
+
+@pytest.mark.parametrize("ids", [torch.arange(4), torch.arange(12).view(3, 4)])
+def test_char_windows_rejects_short_or_2d_ids(ids):
+    with pytest.raises(ValueError, match="1-D id tensor longer than block_size=4"):
+        sequences.char_windows(ids, block_size=4)
+
+
+def test_bad_lengths_and_ids_are_rejected():
+    tok = sequences.CharTokenizer("abc")
+    with pytest.raises(ValueError, match="out of range"):
+        tok.decode([0, 3])
+    with pytest.raises(ValueError, match="out of range"):
+        tok.decode([-1])
+    with pytest.raises(ValueError, match="max_chars"):
+        sequences.stdlib_text(max_chars=-5)
+    with pytest.raises(ValueError, match="stride"):
+        sequences.char_windows(torch.arange(20), 4, stride=0)
