@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TORCH  := $(shell grep -E '^torch==' requirements.txt)
 # Progress bars stay in interactive use; the built book shows the printed results instead.
-BUILD_ENV := TQDM_DISABLE=1 MPLBACKEND=Agg
+BUILD_ENV := TQDM_DISABLE=1
 
 .PHONY: help install book test lint timings sync-notebooks clean
 

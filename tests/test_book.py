@@ -76,6 +76,7 @@ def test_chapter_page_has_its_figures(path):
     figures = sum(
         "image/png" in out.get("data", {}) for c in executed.cells for out in c.get("outputs", [])
     )
+    assert figures > 0, f"{path}: the executed chapter shows no figure"
     html = page(html_path(path))
     local = [src for src in html.images if not src.startswith("http")]
     assert len(local) >= figures, f"{path}: {figures} figures executed, {len(local)} on the page"

@@ -53,7 +53,7 @@ def test_import_is_quick_and_leaves_the_random_generators_alone(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stderr)
     assert report["moved"] == [False, False, False], "torch, numpy, random"
-    assert report["seconds"] < 3.0
+    assert report["seconds"] < 5.0
 
 
 def _public_functions():

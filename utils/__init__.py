@@ -4,12 +4,20 @@ Importing the package has no side effects: nothing is seeded, downloaded or plot
 function is called. The chapters and assignments use the names re-exported here.
 """
 
+from utils import checks, config, data, download, plotting, sequences, training
 from utils.checks import compare, gradcheck
 from utils.config import full_run, get_device, set_seed, setup
 from utils.training import History, evaluate, fit
 
 __all__ = [
     "History",
+    "checks",
+    "config",
+    "data",
+    "download",
+    "plotting",
+    "sequences",
+    "training",
     "compare",
     "evaluate",
     "fit",
