@@ -10,12 +10,15 @@ TORCH  := $(shell grep -E '^torch==' requirements.txt)
 # Progress bars stay in interactive use; the built book shows the printed results instead.
 BUILD_ENV := TQDM_DISABLE=1
 
-.PHONY: help install book test lint timings sync-notebooks clean
+.PHONY: help install book test lint timings sync-notebooks assignments grade public clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (executes every chapter once)"
 	@echo "make test     build the book, then lint and run the whole test suite"
 	@echo "make timings  write TIMINGS.md: per-notebook execution times from the last build"
+	@echo "make assignments              regenerate assignments/ from solutions/ (nbgrader)"
+	@echo "make grade A=a1_cnn [SUBMISSIONS=folder]   autograde; writes grades/A.csv, feedback/"
+	@echo "make public DEST=folder       a student-facing copy without solutions or grading"
 	@echo "make clean    remove build outputs (keeps .venv)"
 
 install: $(STAMP)
@@ -44,6 +47,17 @@ timings: book
 
 sync-notebooks: $(STAMP)
 	$(PY) -m tests.conventions sync
+
+assignments: $(STAMP)
+	$(PY) -m grading release
+
+grade: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [SUBMISSIONS=<folder>]"; exit 2; }
+	$(PY) -m grading grade $(A) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
+
+public: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make public DEST=<folder>"; exit 2; }
+	$(PY) -m grading public "$(DEST)"
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

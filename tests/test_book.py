@@ -6,10 +6,10 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from tests import conventions as conv
+from tests import timings
 
 HTML = conv.ROOT / "_build" / "html"
 CHAPTERS = conv.chapters()
@@ -72,7 +72,8 @@ def test_index_redirects_to_the_landing_page():
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.as_posix() for p in CHAPTERS])
 def test_chapter_page_has_its_figures(path):
-    executed = nbformat.read(conv.ROOT / "_build" / "jupyter_execute" / path, as_version=4)
+    executed = timings.executed_notebook(path)
+    assert executed is not None, f"{path} has no execution in the build cache: run `make book`"
     figures = sum(
         "image/png" in out.get("data", {}) for c in executed.cells for out in c.get("outputs", [])
     )

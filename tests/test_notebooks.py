@@ -127,10 +127,9 @@ def test_chapter_executes_within_budget(path, times):
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.as_posix() for p in CHAPTERS])
 def test_chapter_writes_nothing_to_stderr(path):
     """A warning in a chapter is a bug: the executed notebook has no stderr output."""
-    executed = conv.ROOT / "_build" / "jupyter_execute" / path
-    if not executed.exists():
-        pytest.fail(f"{executed} is missing: run `make book`")
-    nb = nbformat.read(executed, as_version=4)
+    nb = timings.executed_notebook(path)
+    if nb is None:
+        pytest.fail(f"{path} has no execution in the build cache: run `make book`")
     stderr = [
         (i, "".join(out.get("text", ""))[:300])
         for i, cell in enumerate(nb.cells)

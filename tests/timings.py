@@ -39,6 +39,18 @@ def execution_times() -> dict[Path, float | None]:
     return times
 
 
+def executed_notebook(path: Path):
+    """The executed notebook of chapter ``path`` (with outputs) from the build cache, or None."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(CACHE)
+    try:
+        record = cache.get_cached_project_nb(str(ROOT / path))
+    except KeyError:
+        return None
+    return None if record is None else cache.get_cache_bundle(record.pk).nb
+
+
 def table(times: dict[Path, float | None]) -> str:
     """The timings as a markdown document."""
     rows = [

@@ -1,0 +1,48 @@
+"""nbgrader configuration of the course: the repository itself is the course directory.
+
+Instructors edit the source notebooks in ``solutions/<id>/``; ``make assignments`` generates the
+student versions into ``assignments/<id>/``; ``make grade A=<id>`` autogrades submissions.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:  # nbgrader loads the feedback preprocessor from grading/
+    sys.path.insert(0, str(ROOT))
+
+ASSIGNMENTS = ["a1_cnn", "a2_rnn", "a3_transformer", "a4_generative"]
+"""The course's four assignments, in release order."""
+
+CELL_TIMEOUT_S = 180
+"""Per-cell limit at autograding: the slowest honest cell (training a CNN, about 15 s on a
+2-core CPU) with more than 3x headroom; an endless loop is interrupted after this."""
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.course_id = "itm528"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "data"]
+
+# Student versions: solution blocks become this stub.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding (nbgrader ignores ExecutePreprocessor.timeout; Execute is its own preprocessor).
+c.Execute.timeout = CELL_TIMEOUT_S
+c.Execute.interrupt_on_timeout = True
+c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded
+c.LimitOutput.max_lines = 1000
+
+# Feedback shows what each test expected and got, never the hidden tests' source.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "grading.feedback.RedactHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,145 @@
+"""Helpers for the assignments' tests: seeded inputs, exact type checks, tolerant comparisons
+with messages a student can act on, and a guard that notices replaced PyTorch functions.
+
+A notebook creates one :class:`Grader` in a read-only cell before any student code runs; every
+test cell then starts with ``GRADER.verify()``. Comparisons run in float64 on the CPU against
+references computed at grading time, with tolerances that hold on GPUs with TF32.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+
+from utils.config import get_device
+
+# Where submissions could cheat the comparisons by replacing a function: the guard remembers
+# these objects when the grader is created and checks that they are still the same objects.
+_GUARDED: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "torch": (torch, ("allclose", "isclose", "equal", "randn", "rand", "randint", "tensor",
+                      "zeros", "ones", "stack", "cat", "manual_seed", "Generator", "no_grad",
+                      "is_tensor", "isfinite", "unique")),
+    "torch.Tensor": (torch.Tensor, ("__eq__", "__sub__", "__getitem__", "abs", "max", "double",
+                                    "cpu", "to", "detach", "allclose", "sum", "mean", "item",
+                                    "tolist", "argmax", "clone", "backward", "float")),
+    "torch.nn.functional": (F, ("conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold",
+                                "linear", "cross_entropy", "softmax", "log_softmax", "mse_loss",
+                                "scaled_dot_product_attention", "binary_cross_entropy_with_logits",
+                                "layer_norm", "batch_norm", "relu")),
+    "builtins": (builtins, ("isinstance", "type", "abs", "float", "len", "print", "round")),
+}  # fmt: skip
+
+
+class TamperingError(AssertionError):
+    """A function the tests rely on was replaced by the submission."""
+
+
+class Grader:
+    """Seeded inputs, checks and a snapshot of the functions the checks rely on."""
+
+    def __init__(self, device: torch.device | None = None) -> None:
+        self.device = device if device is not None else get_device()
+        self._snapshot = {
+            f"{owner}.{name}": getattr(obj, name)
+            for owner, (obj, names) in _GUARDED.items()
+            for name in names
+            if hasattr(obj, name)
+        }
+        self._methods = {name: getattr(Grader, name) for name in _OWN_METHODS}
+
+    # -- integrity -------------------------------------------------------------------------
+    def verify(self) -> None:
+        """Raise if any guarded function was replaced since the grader was created."""
+        replaced = [
+            key
+            for key, original in self._snapshot.items()
+            if getattr(_GUARDED[key.rsplit(".", 1)[0]][0], key.rsplit(".", 1)[1], None)
+            is not original
+        ]
+        replaced += [n for n, f in self._methods.items() if getattr(Grader, n) is not f]
+        if replaced:
+            raise TamperingError(
+                f"these functions were replaced by code in the notebook: {', '.join(replaced)}. "
+                "Restore them (restart the kernel) and do not overwrite library functions."
+            )
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Silence warnings and stderr of the code under test: output there costs no points."""
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+
+    # -- inputs ------------------------------------------------------------------------------
+    def randn(self, seed: int, *shape: int, requires_grad: bool = False) -> torch.Tensor:
+        """Standard-normal float32 tensor from a local CPU generator, moved to the device."""
+        gen = torch.Generator().manual_seed(seed)
+        x = torch.randn(*shape, generator=gen).to(self.device)
+        return x.requires_grad_(requires_grad)
+
+    @staticmethod
+    def f64(t: torch.Tensor) -> torch.Tensor:
+        """A detached float64 CPU copy: where references are computed, free of TF32 rounding."""
+        return t.detach().to("cpu", torch.float64)
+
+    # -- checks ------------------------------------------------------------------------------
+    def expect_tensor(self, name: str, got: object, shape: tuple[int, ...] | None = None) -> None:
+        """``got`` is exactly a torch.Tensor (not a subclass or look-alike) of ``shape``."""
+        if type(got) is not torch.Tensor:
+            raise AssertionError(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
+        if shape is not None and tuple(got.shape) != tuple(shape):
+            raise AssertionError(f"{name}: expected shape {tuple(shape)}, got {tuple(got.shape)}")
+
+    def expect_close(
+        self, name: str, got: object, expected: torch.Tensor, rtol: float = 1e-3, atol: float = 1e-4
+    ) -> None:
+        """``got`` matches ``expected``: ``|got - expected| <= atol + rtol * |expected|``."""
+        self.expect_tensor(name, got, tuple(expected.shape))
+        a = got.detach().to("cpu", torch.float64)
+        b = expected.detach().to("cpu", torch.float64)
+        if not bool(torch.isfinite(a).all()):
+            raise AssertionError(f"{name}: your result contains NaN or inf")
+        excess = (a - b).abs() - (atol + rtol * b.abs())
+        if bool((excess > 0).any()):
+            i = tuple(int(j) for j in torch.unravel_index(excess.argmax(), excess.shape))
+            diff = float((a - b).abs().max())
+            raise AssertionError(
+                f"{name}: values differ (max abs difference {diff:.3g}); at index {i} got "
+                f"{float(a[i]):.6g}, expected {float(b[i]):.6g}"
+            )
+
+    def expect_true(self, condition: bool, message: str) -> None:
+        """Fail with ``message`` unless ``condition`` holds."""
+        if condition is not True:
+            raise AssertionError(message)
+
+    @staticmethod
+    def torch_calls(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[str]:
+        """Names of the PyTorch functions and tensor methods ``fn(*args, **kwargs)`` calls, in
+        order (calls made inside PyTorch's own functions are not counted)."""
+        counter = _CallCounter()
+        with counter:
+            fn(*args, **kwargs)
+        return counter.names
+
+
+_OWN_METHODS = ("verify", "quiet", "randn", "f64", "expect_tensor", "expect_close",
+                "expect_true", "torch_calls")  # fmt: skip
+
+
+class _CallCounter(TorchFunctionMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.names.append(getattr(func, "__name__", str(func)))
+        return func(*args, **(kwargs or {}))
