@@ -158,19 +158,17 @@ def write_csv(assignment: str, intakes: list[submissions.Intake], release) -> Pa
     out = course.GRADES / f"{assignment}.csv"
     with out.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "score", "max_score", *cells, "needs_manual_grade", "notes"])
+        header = ["student", "score", "max_score", *cells, "needs_manual_grade", "seconds", "notes"]
+        writer.writerow(header)
         for intake in intakes:
             row = table.get(intake.student) if intake.gradable else None
-            if row is None:
-                values = [0.0 if intake.gradable else "" for _ in cells]
-                writer.writerow(
-                    [intake.student, 0.0, max_score, *values, False, "; ".join(intake.notes)]
-                )
-                continue
+            if row is None:  # unreadable, or nbgrader recorded nothing: zero, with the reason
+                row = {"score": 0.0, "cells": {}, "needs_manual_grade": False}
             values = ["" if row["cells"].get(c) is None else row["cells"][c] for c in cells]
+            seconds = "" if intake.seconds is None else f"{intake.seconds:.1f}"
             writer.writerow([
                 intake.student, row["score"], max_score, *values, row["needs_manual_grade"],
-                "; ".join(intake.notes),
+                seconds, "; ".join(intake.notes),
             ])  # fmt: skip
     print(f"wrote {out.relative_to(course.ROOT)} ({len(intakes)} submissions)")
     return out

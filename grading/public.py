@@ -8,7 +8,7 @@ from pathlib import Path
 
 from grading import course
 
-EXCLUDED = ("solutions/", "grading/", "nbgrader_config.py", "tests/test_grading.py")
+EXCLUDED = ("solutions/", "grading/", "nbgrader_config.py", "tests/test_nbgrader_pipeline.py")
 """Instructor-only paths: the source notebooks with solutions and hidden tests, and the tools
 and tests that read them."""
 

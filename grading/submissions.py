@@ -96,7 +96,7 @@ def _visible(source: str) -> str:
             hidden = False
         elif not hidden:
             lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 def _first_line(source: str) -> str:
@@ -194,7 +194,11 @@ def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
     for cell in nb.cells:
         gid = _gid(cell)
         ref = ref_by_id.get(gid)
-        if ref is not None and _nbg(ref).get("locked") and _visible(cell.source) != ref.source:
+        if (
+            ref is not None
+            and _nbg(ref).get("locked")
+            and _visible(cell.source) != _visible(ref.source)
+        ):
             notes.append(f"read-only cell '{gid}' was edited; the grader uses the original")
 
     if notes and notes != [n for n in notes if "was edited" in n]:

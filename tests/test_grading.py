@@ -1,0 +1,110 @@
+"""utils.grading: the checks the assignments' tests are built on."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from utils import grading
+
+
+@pytest.fixture
+def grader():
+    return grading.Grader(torch.device("cpu"))
+
+
+def test_randn_is_seeded_locally_and_leaves_the_global_stream_alone(grader):
+    state = torch.random.get_rng_state()
+    a, b = grader.randn(3, 2, 4), grader.randn(3, 2, 4)
+    assert torch.equal(a, b) and a.shape == (2, 4) and a.dtype == torch.float32
+    assert not torch.equal(a, grader.randn(4, 2, 4))
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert grader.randn(0, 3, requires_grad=True).requires_grad
+
+
+def test_expect_tensor_wants_exactly_a_tensor_of_the_shape(grader):
+    grader.expect_tensor("y", torch.zeros(2, 3), (2, 3))
+    with pytest.raises(AssertionError, match=r"y: expected shape \(2, 3\), got \(3, 2\)"):
+        grader.expect_tensor("y", torch.zeros(3, 2), (2, 3))
+    with pytest.raises(AssertionError, match="expected a torch.Tensor, got list"):
+        grader.expect_tensor("y", [[0.0]], (1, 1))
+
+    class AlwaysEqual(torch.Tensor):
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(AssertionError, match="expected a torch.Tensor, got AlwaysEqual"):
+        grader.expect_tensor("y", torch.zeros(2).as_subclass(AlwaysEqual), (2,))
+
+
+def test_expect_close_accepts_tolerance_and_names_the_worst_entry(grader):
+    expected = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    grader.expect_close("y", expected + 1e-4, expected.double(), rtol=1e-3, atol=1e-4)
+    wrong = expected.clone()
+    wrong[1, 0] = 3.5
+    with pytest.raises(AssertionError, match=r"at index \(1, 0\) got 3.5, expected 3"):
+        grader.expect_close("y", wrong, expected)
+    with pytest.raises(AssertionError, match="NaN or inf"):
+        grader.expect_close("y", torch.full((2, 2), float("nan")), expected)
+    with pytest.raises(AssertionError, match="expected shape"):
+        grader.expect_close("y", expected.t().reshape(4), expected)
+
+
+def test_expect_true_needs_a_real_true(grader):
+    grader.expect_true(True, "never shown")
+    with pytest.raises(AssertionError, match="the message"):
+        grader.expect_true(False, "the message")
+
+    class Truthy:
+        def __bool__(self):
+            return True
+
+    with pytest.raises(AssertionError, match="not a bool"):
+        grader.expect_true(Truthy(), "not a bool")
+
+
+def test_verify_notices_replaced_library_and_grader_functions(grader, monkeypatch):
+    grader.verify()
+    monkeypatch.setattr(F, "conv2d", lambda *a, **k: None)
+    with pytest.raises(grading.TamperingError, match="torch.nn.functional.conv2d"):
+        grader.verify()
+    monkeypatch.undo()
+    grader.verify()
+    monkeypatch.setattr(torch, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(grading.Grader, "expect_close", lambda *a, **k: None)
+    with pytest.raises(grading.TamperingError, match=r"torch.allclose.*expect_close"):
+        grader.verify()
+
+
+def test_quiet_swallows_warnings_and_stderr(grader, capsys):
+    import warnings
+
+    with grader.quiet():
+        warnings.warn("noisy", stacklevel=1)
+        print("to stderr", file=sys.stderr)
+    assert capsys.readouterr().err == ""
+
+
+def test_torch_calls_tells_loops_from_vectorised_code(grader):
+    x = grader.randn(0, 1, 1, 12, 12)
+
+    def looped(x):
+        return torch.stack([x[..., i, :].sum() for i in range(x.shape[-2])])
+
+    def vectorised(x):
+        return x.sum(dim=-1).flatten()
+
+    small, large = grader.randn(1, 1, 1, 4, 4), x
+    assert len(grader.torch_calls(vectorised, small)) == len(grader.torch_calls(vectorised, large))
+    assert len(grader.torch_calls(looped, large)) > len(grader.torch_calls(looped, small)) + 10
+    assert "conv2d" in grader.torch_calls(F.conv2d, x, torch.ones(1, 1, 3, 3))
+
+
+def test_f64_is_a_detached_cpu_float64_copy(grader):
+    x = grader.randn(0, 3, requires_grad=True)
+    y = grader.f64(x)
+    assert y.dtype == torch.float64 and y.device.type == "cpu" and not y.requires_grad
+    assert torch.equal(y, x.detach().double())
