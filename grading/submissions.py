@@ -19,7 +19,13 @@ import nbformat
 
 from grading import course
 
-ORIGINAL_SUFFIX = ".ipynb.original"
+
+def original_path(path: Path) -> Path:
+    """Where the untouched submission is kept: ``submitted/<student>/<assignment>.original.ipynb``,
+    outside the folder that nbgrader grades and copies into the feedback."""
+    return path.parent.parent / f"{path.stem}.original.ipynb"
+
+
 _STUDENT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -73,7 +79,7 @@ def _place(path: Path, student: str, assignment: str) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, target)
-    target.with_name(target.name.replace(".ipynb", ORIGINAL_SUFFIX)).unlink(missing_ok=True)
+    original_path(target).unlink(missing_ok=True)
 
 
 def _nbg(cell) -> dict:
@@ -112,7 +118,7 @@ def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
     cell that holds the student's work; cells whose metadata was lost get it back when they are
     found by their position or their ``def``/``class`` line; deleted read-only, test and answer
     cells are put back from the release (an answer cell put back scores zero). The original is
-    kept as ``<assignment>.ipynb.original``.
+    kept (:func:`original_path`).
     """
     intake = Intake(path.parent.parent.name, path)
     raw = path.read_bytes()
@@ -202,7 +208,7 @@ def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
             notes.append(f"read-only cell '{gid}' was edited; the grader uses the original")
 
     if notes and notes != [n for n in notes if "was edited" in n]:
-        original = path.with_name(path.name.replace(".ipynb", ORIGINAL_SUFFIX))
+        original = original_path(path)
         if not original.exists():
             original.write_bytes(raw)
         nbformat.write(nb, path)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,7 +48,10 @@ def _regions(source: str, begin: str, end: str) -> list[str]:
     return lines
 
 
-def secret_lines(assignment: str) -> set[str]:
+REGIONS = {"solution": ("BEGIN SOLUTION", "END SOLUTION"), "hidden": ("BEGIN HIDDEN", "END HIDDEN")}
+
+
+def secret_lines(assignment: str, kinds: tuple[str, ...] = ("solution", "hidden")) -> set[str]:
     """Distinctive lines of the solutions and hidden tests that the release must not contain:
     long ones that appear neither in the release nor in the book's chapters or utils (generic
     lines such as ``with torch.no_grad():`` would be found everywhere)."""
@@ -54,24 +59,43 @@ def secret_lines(assignment: str) -> set[str]:
     public += [p.read_text() for p in (course.ROOT / "book").glob("*.ipynb")]
     public += [p.read_text() for p in (course.ROOT / "utils").glob("*.py")]
     released = "\n".join(public)
-    secrets = set()
+    secrets: dict[str, set[str]] = {kind: set() for kind in REGIONS}
     for cell in source_nb(assignment).cells:
-        for begin, end in (("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN", "END HIDDEN")):
-            secrets |= {ln.strip() for ln in _regions(cell.source, begin, end)}
+        for kind in REGIONS:
+            lines = _regions(cell.source, *REGIONS[kind])
+            secrets[kind] |= {ln.split("  # ")[0].strip() for ln in lines}  # without comments
+    if "solution" not in kinds:  # a hidden test may share a line with the solution itself
+        secrets["hidden"] -= secrets["solution"]
+    secrets = set().union(*(secrets[kind] for kind in kinds))
     return {s for s in secrets if len(s) >= 20 and s not in released}
 
 
-def leaks(folder: Path, assignment: str) -> list[str]:
-    """(file, line) of every secret line found in any text file under ``folder``."""
-    secrets = secret_lines(assignment)
+# A solution or hidden-test region: the marker at the start of a line of code (or of an HTML
+# element in a rendered page, or of a JSON string in a notebook); a mention in prose is not.
+MARKERS = {"solution": "SOLUTION", "hidden": "HIDDEN TESTS"}
+
+
+def marker(kinds: tuple[str, ...]) -> re.Pattern:
+    names = "|".join(MARKERS[kind] for kind in kinds)
+    return re.compile(rf"(^|>|\")[ \t]*### BEGIN ({names})", re.MULTILINE)
+
+
+def leaks(
+    folder: Path, assignment: str, kinds: tuple[str, ...] = ("solution", "hidden")
+) -> list[str]:
+    """(file, line) of every secret line found in any text file under ``folder``; HTML pages
+    are searched in their text, without the tags that syntax highlighting puts in code."""
+    secrets, regions = secret_lines(assignment, kinds), marker(kinds)
     found = []
     for path in folder.rglob("*"):
         if not path.is_file() or path.suffix in {".png", ".woff", ".svg", ".ico", ".pickle"}:
             continue
         text = path.read_text(errors="ignore")
-        for marker in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION", *secrets):
-            if marker in text:
-                found.append(f"{path.relative_to(folder)}: {marker[:60]}")
+        if path.suffix == ".html":
+            text = html.unescape(re.sub(r"<[^>]+>", "", text))
+        if match := regions.search(text):
+            found.append(f"{path.relative_to(folder)}: {match.group(0).strip()}")
+        found += [f"{path.relative_to(folder)}: {s[:60]}" for s in secrets if s in text]
     return found
 
 
@@ -93,6 +117,7 @@ def test_release_is_exactly_what_nbgrader_generates(assignment, tmp_path):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_has_no_solution_or_hidden_test(assignment):
     assert secret_lines(assignment), "found no solution lines to look for: the check is vacuous"
+    assert leaks(course.SOURCE / assignment, assignment), "the leak check misses the source itself"
     assert leaks(course.RELEASE / assignment, assignment) == []
 
 
@@ -139,6 +164,9 @@ def test_public_copy_refuses_a_folder_inside_the_repository():
 
 # --- grading a batch ------------------------------------------------------------------------
 
+# The parts a "partial" submission answers (default: the first and third tested parts).
+PARTIAL = {A1: ("conv2d_naive", "max_pool2d", "residual_block")}
+
 
 def solution_code(cell) -> str:
     """A source cell's code with the solution markers removed: the reference answer."""
@@ -146,72 +174,105 @@ def solution_code(cell) -> str:
                      and "### END SOLUTION" not in ln)  # fmt: skip
 
 
-def answered(parts: set[str] | None = None):
+def _nbg(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def graded_parts(assignment: str) -> list[tuple[str, float, list[str]]]:
+    """(test grade id, points, the solution cells it grades) for each autograded test cell: a
+    test grades the code solution cells between the previous test and itself."""
+    found, pending = [], []
+    for cell in source_nb(assignment).cells:
+        meta = _nbg(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            pending.append(meta["grade_id"])
+        elif meta.get("grade") and not meta.get("solution"):
+            found.append((meta["grade_id"], float(meta["points"]), pending))
+            pending = []
+    return found
+
+
+def autograded_points(assignment: str) -> float:
+    return sum(points for _, points, _ in graded_parts(assignment))
+
+
+def partial_parts(assignment: str) -> tuple[list[str], float]:
+    """The solution cells a partial submission answers, and the points that earns."""
+    tests = graded_parts(assignment)
+    chosen = PARTIAL.get(assignment) or tuple(tests[0][2] + tests[2][2])
+    points = sum(p for _, p, parts in tests if parts and set(parts) <= set(chosen))
+    return list(chosen), points
+
+
+def answered(assignment: str, parts=None):
     """The release with the reference answers of ``parts`` (default: every code part)."""
-    nb = release_nb()
-    reference = {c.metadata["nbgrader"]["grade_id"]: c for c in source_nb().cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}  # fmt: skip
+    nb = release_nb(assignment)
+    reference = {
+        _nbg(c)["grade_id"]: c for c in source_nb(assignment).cells if _nbg(c).get("solution")
+    }
     for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        gid = _nbg(cell).get("grade_id")
         if cell.cell_type == "code" and gid in reference and (parts is None or gid in parts):
             cell.source = solution_code(reference[gid])
     return nb
 
 
 def cell_of(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(c for c in nb.cells if _nbg(c).get("grade_id") == grade_id)
 
 
-def submissions() -> dict[str, object]:
-    """Student name -> notebook (or raw bytes) of the batch."""
-    subs: dict[str, object] = {"reference": source_nb(), "blank": release_nb()}
-    subs["partial"] = answered({"conv2d_naive", "max_pool2d", "residual_block"})
+def submissions(assignment: str) -> dict[str, object]:
+    """Student name -> notebook (or raw bytes) of the batch; A1's batch adds hostile ones."""
+    tests = graded_parts(assignment)
+    first_part, first_test = tests[0][2][0], tests[0][0]
+    subs: dict[str, object] = {"reference": source_nb(assignment), "blank": release_nb(assignment)}
+    subs["partial"] = answered(assignment, partial_parts(assignment)[0])
 
-    nb = answered()
-    cell = cell_of(nb, "conv2d_naive")
+    nb = answered(assignment)  # an honest solution that writes warnings and to stderr
+    cell = cell_of(nb, first_part)
     cell.source = cell.source.replace(
-        '"""2-D convolution', 'import sys, warnings\n    warnings.warn("slow loops")\n'
-        '    print("debug: in conv2d_naive", file=sys.stderr)\n    """2-D convolution',
+        '    """', '    import sys, warnings\n    warnings.warn("slow")\n'
+        '    print("debug", file=sys.stderr)\n    """', 1,
     )  # fmt: skip
-    cell.source = "import warnings\nwarnings.warn('defining conv2d_naive')\n" + cell.source
+    cell.source = "import warnings\nwarnings.warn('defining my answer')\n" + cell.source
     subs["warnings"] = nb
 
-    nb = answered()
-    cell_of(
-        nb, "conv2d_naive"
-    ).source = "def conv2d_naive(x, w, b=None, stride=1, padding=0):\n    return x"
-    cell_of(nb, "test_conv2d_naive").source = 'print("all tests passed")'
+    nb = answered(assignment)  # a wrong first part, and its test edited to pass
+    cell_of(nb, first_part).source = cell_of(release_nb(assignment), first_part).source
+    cell_of(nb, first_test).source = 'print("all tests passed")'
     subs["edited_test"] = nb
 
-    nb = answered()
-    nb.cells.remove(cell_of(nb, "test_max_pool2d"))
+    nb = answered(assignment)
+    nb.cells.remove(cell_of(nb, tests[1][0]))
     subs["deleted_test"] = nb
 
-    nb = answered()
-    original = cell_of(nb, "conv2d_naive")
+    nb = answered(assignment)  # the first answer cell copied; the stub copy comes first
+    original = cell_of(nb, first_part)
     stub = copy.deepcopy(original)
-    stub.source = cell_of(release_nb(), "conv2d_naive").source
+    stub.source = cell_of(release_nb(assignment), first_part).source
     stub.id = "copied-cell"
     nb.cells.insert(nb.cells.index(original), stub)
     subs["copied_cell"] = nb
 
-    nb = answered()
-    lost = cell_of(nb, "residual_block")
+    nb = answered(assignment)  # an editor re-created the last answer cell without metadata
+    lost = cell_of(nb, tests[-1][2][-1])
     lost.metadata = {}
     lost.id = "recreated-cell"
     subs["lost_metadata"] = nb
 
+    if assignment != A1:
+        return subs
     subs["broken_file"] = b'{"cells": [ this is not json'
 
-    nb = answered()
+    nb = answered(A1)
     cell_of(nb, "max_pool2d").source = "import os\nos._exit(1)\n" + cell_of(nb, "max_pool2d").source
     subs["hostile_exit"] = nb
 
-    nb = answered()
+    nb = answered(A1)
     cell_of(nb, "max_pool2d").source = "while True:\n    pass\n" + cell_of(nb, "max_pool2d").source
     subs["hostile_loop"] = nb
 
-    nb = answered()
+    nb = answered(A1)
     cell_of(nb, "conv2d_naive").source = (
         "def conv2d_naive(x, w, b=None, stride=1, padding=0):\n"
         "    return torch.zeros(1)\n\n"
@@ -222,10 +283,11 @@ def submissions() -> dict[str, object]:
     return subs
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    """Grade every submission once in a scratch copy of the course; return the CSV rows."""
-    root = tmp_path_factory.mktemp("course")
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def batch(request, tmp_path_factory):
+    """Grade an assignment's batch once in a scratch copy of the course; return the CSV rows."""
+    assignment = request.param
+    root = tmp_path_factory.mktemp(f"course-{assignment}")
     for name in ("grading", "solutions", "assignments"):
         shutil.copytree(
             course.ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
@@ -233,7 +295,7 @@ def batch(tmp_path_factory):
     shutil.copy(course.ROOT / "nbgrader_config.py", root)
     inbox = root / "inbox"
     inbox.mkdir()
-    for student, nb in submissions().items():
+    for student, nb in submissions(assignment).items():
         path = inbox / f"{student}.ipynb"
         if isinstance(nb, bytes):
             path.write_bytes(nb)
@@ -241,15 +303,15 @@ def batch(tmp_path_factory):
             nbformat.write(nb, path)
     env = {**os.environ, "PYTHONPATH": str(root)}
     result = subprocess.run(
-        [sys.executable, "-m", "grading", "grade", A1, "--submissions", str(inbox),
+        [sys.executable, "-m", "grading", "grade", assignment, "--submissions", str(inbox),
          "--cell-timeout", str(CELL_TIMEOUT_S), "--timeout", "600"],
         cwd=root, env=env, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    with (root / "grades" / f"{A1}.csv").open() as f:
+    with (root / "grades" / f"{assignment}.csv").open() as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     print(result.stdout)
-    return root, rows
+    return assignment, root, rows
 
 
 def score(rows, student) -> float:
@@ -257,73 +319,82 @@ def score(rows, student) -> float:
 
 
 def test_every_submission_gets_a_row(batch):
-    _, rows = batch
-    assert set(rows) == set(submissions())
+    assignment, _, rows = batch
+    assert set(rows) == set(submissions(assignment))
 
 
 def test_reference_gets_full_autograded_marks_and_awaits_manual_grading(batch):
-    _, rows = batch
+    assignment, _, rows = batch
+    assert autograded_points(assignment) == 90.0
     assert score(rows, "reference") == 90.0
     assert rows["reference"]["needs_manual_grade"] == "True"
     assert rows["reference"]["written_answer"] == ""
-    print(f"reference autograded in {rows['reference']['seconds']} s")
+    print(f"{assignment}: reference autograded in {rows['reference']['seconds']} s")
     assert float(rows["reference"]["seconds"]) < 120
 
 
 def test_blank_release_scores_zero(batch):
-    _, rows = batch
+    _, _, rows = batch
     assert score(rows, "blank") == 0.0
     assert rows["blank"]["written_answer"] == "0.0"  # an untouched answer is zero, not pending
 
 
 def test_partial_submission_gets_exactly_the_points_of_its_right_parts(batch):
-    _, rows = batch
-    row = rows["partial"]
-    assert score(rows, "partial") == 15 + 10 + 15
-    assert [
-        float(row[c]) for c in ("test_conv2d_naive", "test_max_pool2d", "test_residual_block")
-    ] == [15, 10, 15]
-    assert float(row["test_conv2d_im2col"]) == 0 and float(row["test_train_cnn"]) == 0
+    assignment, _, rows = batch
+    parts, points = partial_parts(assignment)
+    assert 0 < points < 90
+    assert score(rows, "partial") == points
+    for test, value, graded in graded_parts(assignment):
+        expected = value if set(graded) <= set(parts) else 0.0
+        assert float(rows["partial"][test]) == expected, f"{test}: expected {expected}"
 
 
 def test_warnings_of_an_honest_solution_cost_nothing(batch):
-    _, rows = batch
+    _, _, rows = batch
     assert score(rows, "warnings") == 90.0
 
 
 def test_edited_test_cell_is_restored_and_reported(batch):
-    _, rows = batch
-    assert score(rows, "edited_test") == 75.0  # the restored test catches the wrong answer
-    assert "'test_conv2d_naive' was edited" in rows["edited_test"]["notes"]
+    assignment, _, rows = batch
+    first_test, points, _ = graded_parts(assignment)[0]
+    assert score(rows, "edited_test") == 90.0 - points  # the restored test catches the stub
+    assert f"'{first_test}' was edited" in rows["edited_test"]["notes"]
 
 
 def test_deleted_test_cell_is_restored_graded_and_reported(batch):
-    _, rows = batch
+    assignment, _, rows = batch
+    deleted, points, _ = graded_parts(assignment)[1]
     assert score(rows, "deleted_test") == 90.0
-    assert float(rows["deleted_test"]["test_max_pool2d"]) == 10
-    assert "'test_max_pool2d' was deleted" in rows["deleted_test"]["notes"]
+    assert float(rows["deleted_test"][deleted]) == points
+    assert f"'{deleted}' was deleted" in rows["deleted_test"]["notes"]
 
 
 def test_copied_cell_is_graded_on_the_students_work_and_reported(batch):
-    _, rows = batch
+    assignment, _, rows = batch
     assert score(rows, "copied_cell") == 90.0
-    assert "'conv2d_naive' appears 2 times" in rows["copied_cell"]["notes"]
+    first_part = graded_parts(assignment)[0][2][0]
+    assert f"'{first_part}' appears 2 times" in rows["copied_cell"]["notes"]
 
 
 def test_lost_metadata_is_restored_and_reported(batch):
-    _, rows = batch
+    assignment, _, rows = batch
     assert score(rows, "lost_metadata") == 90.0
-    assert "'residual_block' had lost its grading metadata" in rows["lost_metadata"]["notes"]
+    last_part = graded_parts(assignment)[-1][2][-1]
+    assert f"'{last_part}' had lost its grading metadata" in rows["lost_metadata"]["notes"]
 
 
 def test_unreadable_file_is_reported_not_fatal(batch):
-    _, rows = batch
+    assignment, _, rows = batch
+    if assignment != A1:
+        pytest.skip("the hostile and broken submissions are graded once, with assignment 1")
     assert score(rows, "broken_file") == 0.0
     assert "not a readable notebook" in rows["broken_file"]["notes"]
 
 
 def test_hostile_submissions_score_no_more_than_an_honest_wrong_answer(batch):
-    _, rows = batch
+    assignment, _, rows = batch
+    if assignment != A1:
+        pytest.skip("the hostile and broken submissions are graded once, with assignment 1")
     assert score(rows, "hostile_exit") <= 30.0  # nothing after the kernel died
     assert "stopped the Python kernel" in rows["hostile_exit"]["notes"]
     assert score(rows, "hostile_loop") == 80.0  # only the looping part is lost
@@ -333,20 +404,21 @@ def test_hostile_submissions_score_no_more_than_an_honest_wrong_answer(batch):
 
 
 def test_feedback_exists_and_hides_the_hidden_tests(batch):
-    root, rows = batch
+    assignment, root, rows = batch
     for student in ("reference", "blank", "partial", "edited_test"):
-        page = root / "feedback" / student / A1 / f"{A1}.html"
+        page = root / "feedback" / student / assignment / f"{assignment}.html"
         assert page.exists(), f"no feedback for {student}"
-    assert leaks(root / "feedback", A1) == []
-    blank = (root / "feedback" / "blank" / A1 / f"{A1}.html").read_text()
+    # the students' own code is theirs to see; the hidden tests are not
+    assert leaks(root / "feedback", assignment, kinds=("hidden",)) == []
+    blank = (root / "feedback" / "blank" / assignment / f"{assignment}.html").read_text()
     assert "NotImplementedError" in blank  # the student sees why each test failed
 
 
 def test_original_submission_is_kept_beside_a_repaired_one(batch):
-    root, _ = batch
-    folder = root / "submitted" / "deleted_test" / A1
-    assert (folder / f"{A1}.ipynb.original").exists()
-    original = nbformat.read(folder / f"{A1}.ipynb.original", as_version=4)
-    assert not any(
-        c.metadata.get("nbgrader", {}).get("grade_id") == "test_max_pool2d" for c in original.cells
-    )
+    assignment, root, _ = batch
+    kept = root / "submitted" / "deleted_test" / f"{assignment}.original.ipynb"
+    assert kept.exists()
+    assert not list((root / "feedback").rglob("*.original*")), "originals belong to no feedback"
+    deleted = graded_parts(assignment)[1][0]
+    original = nbformat.read(kept, as_version=4)
+    assert not any(_nbg(c).get("grade_id") == deleted for c in original.cells)
