@@ -221,6 +221,46 @@ def cell_of(nb, grade_id):
     return next(c for c in nb.cells if _nbg(c).get("grade_id") == grade_id)
 
 
+def _add_warnings(assignment, nb):
+    """An honest answer that writes warnings and to stderr while being defined and run."""
+    cell = cell_of(nb, graded_parts(assignment)[0][2][0])
+    cell.source = cell.source.replace(
+        '    """', '    import sys, warnings\n    warnings.warn("slow")\n'
+        '    print("debug", file=sys.stderr)\n    """', 1,
+    )  # fmt: skip
+    cell.source = "import warnings\nwarnings.warn('defining my answer')\n" + cell.source
+    return nb
+
+
+def _copy_first_answer(assignment, nb):
+    """The first answer cell copied; the untouched stub copy comes first."""
+    first_part = graded_parts(assignment)[0][2][0]
+    original = cell_of(nb, first_part)
+    stub = copy.deepcopy(original)
+    stub.source = cell_of(release_nb(assignment), first_part).source
+    stub.id = "copied-cell"
+    nb.cells.insert(nb.cells.index(original), stub)
+    return nb
+
+
+def _delete_second_test(assignment, nb):
+    nb.cells.remove(cell_of(nb, graded_parts(assignment)[1][0]))
+    return nb
+
+
+def _lose_last_metadata(assignment, nb):
+    """An editor re-created the last answer cell without its metadata."""
+    lost = cell_of(nb, graded_parts(assignment)[-1][2][-1])
+    lost.metadata = {}
+    lost.id = "recreated-cell"
+    return nb
+
+
+def row(rows, assignment, case):
+    """The CSV row of a damage ``case``: its own submission in assignment 1, else "damaged"."""
+    return rows[case if assignment == A1 else "damaged"]
+
+
 def submissions(assignment: str) -> dict[str, object]:
     """Student name -> notebook (or raw bytes) of the batch; A1's batch adds hostile ones."""
     tests = graded_parts(assignment)
@@ -228,37 +268,25 @@ def submissions(assignment: str) -> dict[str, object]:
     subs: dict[str, object] = {"reference": source_nb(assignment), "blank": release_nb(assignment)}
     subs["partial"] = answered(assignment, partial_parts(assignment)[0])
 
-    nb = answered(assignment)  # an honest solution that writes warnings and to stderr
-    cell = cell_of(nb, first_part)
-    cell.source = cell.source.replace(
-        '    """', '    import sys, warnings\n    warnings.warn("slow")\n'
-        '    print("debug", file=sys.stderr)\n    """', 1,
-    )  # fmt: skip
-    cell.source = "import warnings\nwarnings.warn('defining my answer')\n" + cell.source
-    subs["warnings"] = nb
-
     nb = answered(assignment)  # a wrong first part, and its test edited to pass
     cell_of(nb, first_part).source = cell_of(release_nb(assignment), first_part).source
     cell_of(nb, first_test).source = 'print("all tests passed")'
     subs["edited_test"] = nb
 
-    nb = answered(assignment)
-    nb.cells.remove(cell_of(nb, tests[1][0]))
-    subs["deleted_test"] = nb
-
-    nb = answered(assignment)  # the first answer cell copied; the stub copy comes first
-    original = cell_of(nb, first_part)
-    stub = copy.deepcopy(original)
-    stub.source = cell_of(release_nb(assignment), first_part).source
-    stub.id = "copied-cell"
-    nb.cells.insert(nb.cells.index(original), stub)
-    subs["copied_cell"] = nb
-
-    nb = answered(assignment)  # an editor re-created the last answer cell without metadata
-    lost = cell_of(nb, tests[-1][2][-1])
-    lost.metadata = {}
-    lost.id = "recreated-cell"
-    subs["lost_metadata"] = nb
+    # Honest but damaged: warnings, a copied cell, a deleted test cell, lost metadata. Assignment
+    # 1 grades each in a submission of its own; the others grade them together, which is faster.
+    damages = {
+        "warnings": _add_warnings, "copied_cell": _copy_first_answer,
+        "deleted_test": _delete_second_test, "lost_metadata": _lose_last_metadata,
+    }  # fmt: skip
+    if assignment == A1:
+        for name, damage in damages.items():
+            subs[name] = damage(assignment, answered(assignment))
+    else:
+        nb = answered(assignment)
+        for damage in damages.values():
+            nb = damage(assignment, nb)
+        subs["damaged"] = nb
 
     if assignment != A1:
         return subs
@@ -350,8 +378,8 @@ def test_partial_submission_gets_exactly_the_points_of_its_right_parts(batch):
 
 
 def test_warnings_of_an_honest_solution_cost_nothing(batch):
-    _, _, rows = batch
-    assert score(rows, "warnings") == 90.0
+    assignment, _, rows = batch
+    assert float(row(rows, assignment, "warnings")["score"]) == 90.0
 
 
 def test_edited_test_cell_is_restored_and_reported(batch):
@@ -364,23 +392,26 @@ def test_edited_test_cell_is_restored_and_reported(batch):
 def test_deleted_test_cell_is_restored_graded_and_reported(batch):
     assignment, _, rows = batch
     deleted, points, _ = graded_parts(assignment)[1]
-    assert score(rows, "deleted_test") == 90.0
-    assert float(rows["deleted_test"][deleted]) == points
-    assert f"'{deleted}' was deleted" in rows["deleted_test"]["notes"]
+    graded = row(rows, assignment, "deleted_test")
+    assert float(graded["score"]) == 90.0
+    assert float(graded[deleted]) == points
+    assert f"'{deleted}' was deleted" in graded["notes"]
 
 
 def test_copied_cell_is_graded_on_the_students_work_and_reported(batch):
     assignment, _, rows = batch
-    assert score(rows, "copied_cell") == 90.0
+    graded = row(rows, assignment, "copied_cell")
+    assert float(graded["score"]) == 90.0
     first_part = graded_parts(assignment)[0][2][0]
-    assert f"'{first_part}' appears 2 times" in rows["copied_cell"]["notes"]
+    assert f"'{first_part}' appears 2 times" in graded["notes"]
 
 
 def test_lost_metadata_is_restored_and_reported(batch):
     assignment, _, rows = batch
-    assert score(rows, "lost_metadata") == 90.0
+    graded = row(rows, assignment, "lost_metadata")
+    assert float(graded["score"]) == 90.0
     last_part = graded_parts(assignment)[-1][2][-1]
-    assert f"'{last_part}' had lost its grading metadata" in rows["lost_metadata"]["notes"]
+    assert f"'{last_part}' had lost its grading metadata" in graded["notes"]
 
 
 def test_unreadable_file_is_reported_not_fatal(batch):
@@ -416,7 +447,8 @@ def test_feedback_exists_and_hides_the_hidden_tests(batch):
 
 def test_original_submission_is_kept_beside_a_repaired_one(batch):
     assignment, root, _ = batch
-    kept = root / "submitted" / "deleted_test" / f"{assignment}.original.ipynb"
+    student = "deleted_test" if assignment == A1 else "damaged"
+    kept = root / "submitted" / student / f"{assignment}.original.ipynb"
     assert kept.exists()
     assert not list((root / "feedback").rglob("*.original*")), "originals belong to no feedback"
     deleted = graded_parts(assignment)[1][0]
