@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+from torch import nn
 
 from utils import sequences
 
@@ -165,3 +166,75 @@ def test_bad_lengths_and_ids_are_rejected():
         sequences.stdlib_text(max_chars=-5)
     with pytest.raises(ValueError, match="stride"):
         sequences.char_windows(torch.arange(20), 4, stride=0)
+
+
+def test_char_corpus_splits_contiguously_and_covers_validation():
+    corpus = sequences.char_corpus(max_chars=5_000, val_fraction=0.2)
+    assert len(corpus.train) == 4_000 and len(corpus.val) == 1_000
+    assert corpus.tokenizer.decode(torch.cat([corpus.train, corpus.val])) == sequences.stdlib_text(
+        5_000
+    )
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        sequences.char_corpus(max_chars=5_000, val_fraction=1.0)
+
+
+def test_bigram_loss_matches_counting_by_hand():
+    train = torch.tensor([0, 1, 0, 1, 0, 2])
+    val = torch.tensor([0, 1, 1])
+    # counts from train: 0->1 twice, 0->2 once, 1->0 twice; alpha = 1, vocab = 3
+    p01 = (2 + 1) / (3 + 3)
+    p11 = (0 + 1) / (2 + 3)
+    expected = -(torch.tensor([p01, p11]).log().mean())
+    assert sequences.bigram_loss(train, val, 3, alpha=1.0) == pytest.approx(float(expected))
+    with pytest.raises(ValueError, match="ids outside 0..2"):
+        sequences.bigram_loss(train, torch.tensor([0, 3]), 3)
+
+
+def test_bigram_loss_beats_uniform_on_text():
+    corpus = sequences.char_corpus(max_chars=20_000)
+    loss = sequences.bigram_loss(corpus.train, corpus.val, len(corpus.tokenizer))
+    assert loss < 0.8 * torch.log(torch.tensor(float(len(corpus.tokenizer))))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_char_rnn_shapes_and_loss(cell):
+    model = sequences.CharRNN(vocab_size=11, hidden=8, cell=cell, embed=4)
+    x = torch.randint(0, 11, (3, 5))
+    logits = model(x)
+    assert logits.shape == (3, 5, 11)
+    loss = sequences.lm_loss(logits, x)
+    assert loss.item() == pytest.approx(float(torch.log(torch.tensor(11.0))), abs=0.5)
+    with pytest.raises(ValueError, match=r"expects logits \(B, T, V\)"):
+        sequences.lm_loss(logits[0], x)
+    with pytest.raises(ValueError, match="unknown cell 'transformer'"):
+        sequences.CharRNN(11, cell="transformer")
+
+
+class _Fixed(nn.Module):
+    """Always predicts the same next-id logits."""
+
+    def __init__(self, logits):
+        super().__init__()
+        self.logits = nn.Parameter(torch.as_tensor(logits, dtype=torch.float32))
+
+    def forward(self, x):
+        return self.logits.expand(*x.shape, -1)
+
+
+def test_generate_greedy_temperature_and_transform():
+    model = _Fixed([0.0, 3.0, 1.0, 2.0])
+    prompt = torch.tensor([0])
+    assert sequences.generate(model, prompt, 4, temperature=0).tolist() == [0, 1, 1, 1, 1]
+    gen = torch.Generator().manual_seed(0)
+    ids = sequences.generate(model, prompt, 2_000, temperature=1.0, generator=gen)[1:]
+    freq = torch.bincount(ids, minlength=4).float() / len(ids)
+    expected = torch.tensor([0.0, 3.0, 1.0, 2.0]).softmax(0)
+    assert torch.allclose(freq, expected, atol=0.03)
+
+    def top2(logits):
+        return logits.masked_fill(logits < logits.topk(2).values[-1], float("-inf"))
+
+    ids = sequences.generate(model, prompt, 300, transform=top2, generator=gen, block_size=2)
+    assert set(ids[1:].tolist()) == {1, 3}
+    with pytest.raises(ValueError, match="temperature must be >= 0"):
+        sequences.generate(model, prompt, 1, temperature=-1.0)

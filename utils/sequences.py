@@ -5,6 +5,9 @@
 * :func:`stdlib_text` - the English docstrings and comments of Python's standard library, a corpus
   present on every Python install (character and BPE language models).
 * :class:`CharTokenizer` and :func:`char_windows` - characters to ids and training windows.
+* :func:`char_corpus`, :func:`bigram_loss`, :class:`CharRNN`, :func:`lm_loss` and :func:`generate` -
+  the character language-model baselines and tools that the RNN and GPT chapters share, so that
+  both compare their models on the same validation text.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ import functools
 import io
 import sysconfig
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 TASKS = ("copy", "reverse", "sort")
 
@@ -172,3 +178,121 @@ def char_windows(ids: torch.Tensor, block_size: int, stride: int | None = None):
     x = ids[starts[:, None] + offsets]  # (N, block_size)
     y = ids[starts[:, None] + offsets + 1]  # (N, block_size)
     return x, y
+
+
+class CharCorpus(NamedTuple):
+    """A character corpus: its tokenizer and the ids of the training and validation text."""
+
+    tokenizer: CharTokenizer
+    train: torch.Tensor
+    val: torch.Tensor
+
+
+def char_corpus(max_chars: int = 300_000, val_fraction: float = 0.1) -> CharCorpus:
+    """The first ``max_chars`` characters of :func:`stdlib_text` as ids; the last ``val_fraction``
+    of them (a contiguous stretch, never seen in training) is the validation text.
+
+    The tokenizer covers the whole text, so every validation character has an id.
+    """
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction}")
+    text = stdlib_text(max_chars)
+    tokenizer = CharTokenizer(text)
+    ids = tokenizer.encode(text)
+    cut = int(len(ids) * (1.0 - val_fraction))
+    return CharCorpus(tokenizer, ids[:cut], ids[cut:])
+
+
+def bigram_loss(
+    train: torch.Tensor, val: torch.Tensor, vocab_size: int, alpha: float = 0.1
+) -> float:
+    """Validation cross-entropy (nats per character) of a bigram model counted on ``train``.
+
+    P(next = j | current = i) = (count(i, j) + alpha) / (count(i) + alpha * vocab_size): the best a
+    model that sees one character of context can do, up to the smoothing ``alpha``.
+    """
+    for name, ids in (("train", train), ("val", val)):
+        if ids.dim() != 1 or len(ids) < 2:
+            raise ValueError(f"{name} must be a 1-D id tensor with at least 2 ids")
+        if int(ids.min()) < 0 or int(ids.max()) >= vocab_size:
+            raise ValueError(f"{name} has ids outside 0..{vocab_size - 1}")
+    counts = torch.zeros(vocab_size, vocab_size, dtype=torch.float64)
+    counts.index_put_((train[:-1], train[1:]), torch.ones(len(train) - 1, dtype=torch.float64),
+                      accumulate=True)  # fmt: skip
+    log_probs = (counts + alpha).log() - (counts.sum(1, keepdim=True) + alpha * vocab_size).log()
+    return float(-log_probs[val[:-1], val[1:]].mean())
+
+
+class CharRNN(nn.Module):
+    """A character language model: embedding -> ``nn.RNN``/``nn.GRU``/``nn.LSTM`` -> logits.
+
+    ``forward(x)`` maps ids (B, T) to next-character logits (B, T, vocab_size).
+    """
+
+    CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+
+    def __init__(
+        self, vocab_size: int, hidden: int = 256, layers: int = 1, cell: str = "lstm",
+        embed: int = 64,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        if cell not in self.CELLS:
+            raise ValueError(f"unknown cell {cell!r}; choose one of {tuple(self.CELLS)}")
+        self.embed = nn.Embedding(vocab_size, embed)
+        self.rnn = self.CELLS[cell](embed, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, vocab_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.embed(x))  # (B, T, hidden)
+        return self.head(out)  # (B, T, vocab_size)
+
+
+def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean next-token cross-entropy of logits (B, T, V) against targets (B, T)."""
+    if logits.dim() != 3 or logits.shape[:2] != targets.shape:
+        raise ValueError(
+            f"lm_loss expects logits (B, T, V) and targets (B, T); got {tuple(logits.shape)} "
+            f"and {tuple(targets.shape)}"
+        )
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+
+@torch.no_grad()
+def generate(
+    model: nn.Module,
+    prompt: torch.Tensor,
+    n: int,
+    temperature: float = 1.0,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    block_size: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Extend the id sequence ``prompt`` (T,) by ``n`` ids sampled from ``model`` one at a time.
+
+    The next-id distribution is softmax(logits / temperature); ``temperature=0`` picks the most
+    likely id (greedy). ``transform(logits)`` may edit the scaled logits (V,) first, e.g. keep the
+    top k. Only the last ``block_size`` ids are fed to the model, if given. Returns (T + n,) ids.
+    """
+    if prompt.dim() != 1 or len(prompt) == 0:
+        raise ValueError("prompt must be a non-empty 1-D tensor of ids")
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    was_training = model.training
+    model.eval()
+    ids = prompt.to(device)
+    for _ in range(n):
+        context = ids if block_size is None else ids[-block_size:]
+        logits = model(context[None])[0, -1].float()  # (V,)
+        if temperature == 0:
+            nxt = logits.argmax()
+        else:
+            logits = logits / temperature
+            if transform is not None:
+                logits = transform(logits)
+            probs = logits.softmax(-1).cpu()
+            nxt = torch.multinomial(probs, 1, generator=generator)[0].to(device)
+        ids = torch.cat([ids, nxt.view(1)])
+    model.train(was_training)
+    return ids.cpu()
