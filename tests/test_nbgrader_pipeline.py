@@ -454,3 +454,71 @@ def test_original_submission_is_kept_beside_a_repaired_one(batch):
     deleted = graded_parts(assignment)[1][0]
     original = nbformat.read(kept, as_version=4)
     assert not any(_nbg(c).get("grade_id") == deleted for c in original.cells)
+
+
+# --- intake, without running nbgrader ---------------------------------------------------------
+
+
+@pytest.fixture
+def scratch_course(tmp_path, monkeypatch):
+    """grading.course pointed at an empty scratch folder."""
+    monkeypatch.setattr(course, "SUBMITTED", tmp_path / "submitted")
+    return tmp_path
+
+
+def test_intake_takes_flat_and_nbgrader_layouts_and_safe_student_ids(scratch_course):
+    from grading import submissions as intake
+
+    inbox = scratch_course / "inbox"
+    (inbox / "kim" / A1).mkdir(parents=True)
+    nbformat.write(release_nb(), inbox / "kim" / A1 / f"{A1}.ipynb")
+    nbformat.write(release_nb(), inbox / "Lee Seul-Bi (2).ipynb")
+    paths = intake.collect(A1, inbox)
+    assert [p.parent.parent.name for p in paths] == ["Lee_Seul-Bi_2", "kim"]
+    assert all(p.name == f"{A1}.ipynb" for p in paths)
+    with pytest.raises(SystemExit, match="no submissions in"):
+        intake.collect(A1, scratch_course)
+    with pytest.raises(ValueError, match="cannot make a student id"):
+        intake.student_id("...")
+
+
+def test_repair_restores_what_is_unambiguous_and_leaves_a_clean_notebook_alone(tmp_path):
+    from grading import submissions as intake
+
+    path = tmp_path / "s" / A1 / f"{A1}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(answered(A1), path)
+    before = path.read_bytes()
+    assert intake.repair(path, release_nb()).notes == []
+    assert path.read_bytes() == before and not intake.original_path(path).exists()
+
+    nb = answered(A1)
+    nb.cells.remove(cell_of(nb, "grader"))  # a read-only cell the tests need
+    cell_of(nb, "max_pool2d").metadata = {}
+    nbformat.write(nb, path)
+    notes = intake.repair(path, release_nb()).notes
+    assert "read-only cell 'grader' was deleted; restored from the release" in notes
+    assert "cell 'max_pool2d' had lost its grading metadata; restored" in notes
+    repaired = nbformat.read(path, as_version=4)
+    ids = [_nbg(c).get("grade_id") for c in repaired.cells]
+    assert ids.index("grader") == ids.index("setup") + 1, "put back where it was"
+    assert "max_pool2d" in ids and intake.original_path(path).exists()
+
+
+def test_ambiguous_copies_are_reported_as_such(tmp_path):
+    from grading import submissions as intake
+
+    nb = answered(A1)
+    first = cell_of(nb, "conv2d_naive")
+    second = copy.deepcopy(first)
+    second.id = "second-copy"
+    second.source = first.source + "\n# a second, different attempt"
+    nb.cells.insert(nb.cells.index(first) + 1, second)
+    path = tmp_path / "s" / A1 / f"{A1}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    (note,) = intake.repair(path, release_nb()).notes
+    assert "appears 2 times" in note and "ambiguous" in note
+    repaired = nbformat.read(path, as_version=4)
+    graded = [c for c in repaired.cells if _nbg(c).get("grade_id") == "conv2d_naive"]
+    assert len(graded) == 1 and graded[0].source.endswith("a second, different attempt")
