@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -108,3 +109,18 @@ def test_f64_is_a_detached_cpu_float64_copy(grader):
     y = grader.f64(x)
     assert y.dtype == torch.float64 and y.device.type == "cpu" and not y.requires_grad
     assert torch.equal(y, x.detach().double())
+
+
+def test_a_first_optimizer_step_after_the_snapshot_is_not_tampering():
+    # The first optimizer step imports torch._dynamo, which wraps torch.manual_seed in a new
+    # function; a fresh process shows whether the grader's snapshot already holds the wrapper.
+    code = (
+        "import torch, utils.grading\n"
+        "g = utils.grading.Grader(torch.device('cpu'))\n"
+        "p = torch.nn.Parameter(torch.ones(2)); opt = torch.optim.Adam([p])\n"
+        "p.sum().backward(); opt.step(); g.verify(); print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]

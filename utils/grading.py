@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import importlib
 import io
 import warnings
 from collections.abc import Callable, Iterator
@@ -47,6 +48,9 @@ class Grader:
 
     def __init__(self, device: torch.device | None = None) -> None:
         self.device = device if device is not None else get_device()
+        # An optimizer's first step imports torch._dynamo, which wraps torch.manual_seed; import
+        # it now so that the snapshot holds the wrapped function and no false alarm is raised.
+        importlib.import_module("torch._dynamo")
         self._snapshot = {
             f"{owner}.{name}": getattr(obj, name)
             for owner, (obj, names) in _GUARDED.items()
