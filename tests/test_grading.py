@@ -124,3 +124,20 @@ def test_a_first_optimizer_step_after_the_snapshot_is_not_tampering():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+def test_substituted_swaps_registered_names_for_a_while_and_restores_them(grader):
+    namespace = {"attention": "student's", "block": "student's block"}
+
+    def run():
+        return namespace["attention"], namespace["block"], namespace.get("extra")
+
+    with grader.substituted(namespace, ["attention", "extra"]):  # nothing registered yet
+        assert run() == ("student's", "student's block", None)
+    grader.references.update(attention="reference", extra="added", block="reference block")
+    with grader.substituted(namespace, ["attention", "extra"]):
+        assert run() == ("reference", "student's block", "added")
+    assert namespace == {"attention": "student's", "block": "student's block"}
+    with pytest.raises(TypeError), grader.substituted(namespace, ["attention"]):
+        run()[0] / 0
+    assert namespace["attention"] == "student's"
