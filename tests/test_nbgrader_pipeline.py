@@ -277,6 +277,14 @@ def _lose_last_metadata(assignment, nb):
     return nb
 
 
+# A part that later parts call (by name) in each assignment whose tests substitute correct versions.
+BASE = {
+    "a2_rnn": "batchify",
+    "a3_transformer": "multi_head_attention",
+    "a4_generative": "gaussian_kl",
+}
+
+
 def row(rows, assignment, case):
     """The CSV row of a damage ``case``: its own submission in assignment 1, else "damaged"."""
     return rows[case if assignment == A1 else "damaged"]
@@ -308,6 +316,13 @@ def submissions(assignment: str) -> dict[str, object]:
         for damage in damages.values():
             nb = damage(assignment, nb)
         subs["damaged"] = nb
+
+    if assignment in BASE:  # a part that later parts build on left undone
+        nb = answered(assignment)
+        cell_of(nb, BASE[assignment]).source = cell_of(
+            release_nb(assignment), BASE[assignment]
+        ).source
+        subs["wrong_base"] = nb
 
     if assignment != A1:
         return subs
@@ -396,6 +411,17 @@ def test_partial_submission_gets_exactly_the_points_of_its_right_parts(batch):
     for test, value, graded in graded_parts(assignment):
         expected = value if set(graded) <= set(parts) else 0.0
         assert float(rows["partial"][test]) == expected, f"{test}: expected {expected}"
+
+
+def test_a_wrong_part_costs_its_own_points_only(batch):
+    assignment, _, rows = batch
+    if assignment not in BASE:
+        pytest.skip("no part of this assignment calls another part")
+    test, points = next(
+        (t, p) for t, p, parts in graded_parts(assignment) if BASE[assignment] in parts
+    )
+    assert float(rows["wrong_base"][test]) == 0.0
+    assert score(rows, "wrong_base") == 90.0 - points  # the later parts used a correct version
 
 
 def test_warnings_of_an_honest_solution_cost_nothing(batch):
