@@ -89,6 +89,18 @@ def test_quiet_swallows_warnings_and_stderr(grader, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_quiet_turns_tf32_off_and_restores_it(grader):
+    torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        with grader.quiet():
+            assert not torch.backends.cuda.matmul.allow_tf32
+            assert not torch.backends.cudnn.allow_tf32
+        assert torch.backends.cuda.matmul.allow_tf32
+        assert torch.backends.cudnn.allow_tf32  # PyTorch's default
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
 def test_torch_calls_tells_loops_from_vectorised_code(grader):
     x = grader.randn(0, 1, 1, 12, 12)
 

@@ -3,7 +3,8 @@ with messages a student can act on, and a guard that notices replaced PyTorch fu
 
 A notebook creates one :class:`Grader` in a read-only cell before any student code runs; every
 test cell then starts with ``GRADER.verify()``. Comparisons run in float64 on the CPU against
-references computed at grading time, with tolerances that hold on GPUs with TF32.
+references computed at grading time; the code under test runs with float32 matrix products in
+full precision (TF32 off), so a tolerance means the same on a CPU and on any GPU.
 """
 
 from __future__ import annotations
@@ -79,10 +80,13 @@ class Grader:
 
     @contextlib.contextmanager
     def quiet(self) -> Iterator[None]:
-        """Silence warnings and stderr of the code under test: output there costs no points."""
+        """Run the code under test as a check needs it: warnings and stderr silenced (output
+        there costs no points) and TF32 off, so that a student's float32 matrix products are
+        exact to float32 precision even where the notebook (or Colab) allowed TF32 on a GPU."""
         with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
-            yield
+            with _tf32_off():
+                yield
 
     @contextlib.contextmanager
     def substituted(self, namespace: dict[str, Any], names: Iterable[str]) -> Iterator[None]:
@@ -163,6 +167,25 @@ class Grader:
 
 _OWN_METHODS = ("verify", "quiet", "substituted", "randn", "f64", "expect_tensor",
                 "expect_close", "expect_true", "torch_calls")  # fmt: skip
+
+
+@contextlib.contextmanager
+def _tf32_off() -> Iterator[None]:
+    """TF32 rounds float32 matrix products to 10 mantissa bits on Ampere and later GPUs: an
+    im2col convolution is then off by about 1e-2 against a float64 reference."""
+    backends = (torch.backends.cuda.matmul, torch.backends.cudnn)
+    try:
+        saved = [backend.allow_tf32 for backend in backends]
+    except RuntimeError:  # the notebook set precision through the newer API: leave it alone
+        yield
+        return
+    for backend in backends:
+        backend.allow_tf32 = False
+    try:
+        yield
+    finally:
+        for backend, allowed in zip(backends, saved, strict=True):
+            backend.allow_tf32 = allowed
 
 
 class _CallCounter(TorchFunctionMode):
