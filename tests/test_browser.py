@@ -113,11 +113,17 @@ def test_math_is_rendered_by_mathjax(browser, server, relative):
     if page.locator(".math").count() == 0:
         page.close()
         pytest.skip(f"{relative} has no math")
-    page.wait_for_selector("mjx-container", timeout=20_000)
+    # wait until MathJax has typeset the whole page; some formulas sit in folded (hidden) blocks
+    page.wait_for_function("() => window.MathJax?.startup?.promise", timeout=20_000)
+    page.evaluate("() => MathJax.startup.promise.then(() => true)")
     rendered = page.locator("mjx-container").count()
+    shown = page.eval_on_selector_all(
+        "mjx-container", "els => els.filter(e => e.getBoundingClientRect().width > 0).length"
+    )
     errors = page.locator("mjx-merror").count()
     page.close()
-    assert rendered > 0 and errors == 0, f"{relative}: {rendered} formulas, {errors} TeX errors"
+    assert rendered > 0 and shown > 0, f"{relative}: {rendered} formulas, {shown} of them visible"
+    assert errors == 0, f"{relative}: {errors} TeX errors"
     assert not problems, f"{relative}: {problems}"
 
 

@@ -56,11 +56,13 @@ REGIONS = {"solution": ("BEGIN SOLUTION", "END SOLUTION"), "hidden": ("BEGIN HID
 
 def secret_lines(assignment: str, kinds: tuple[str, ...] = ("solution", "hidden")) -> set[str]:
     """Distinctive lines of the solutions and hidden tests that the release must not contain:
-    long ones that appear neither in the release nor in the book's chapters or utils (generic
-    lines such as ``with torch.no_grad():`` would be found everywhere)."""
+    long ones that appear neither in the release nor in the book's chapters, utils or tests
+    (generic lines such as ``with torch.no_grad():`` would be found everywhere)."""
     public = [c.source for c in release_nb(assignment).cells]
     public += [p.read_text() for p in (course.ROOT / "book").glob("*.ipynb")]
-    public += [p.read_text() for p in (course.ROOT / "utils").glob("*.py")]
+    public += [
+        p.read_text() for folder in ("utils", "tests") for p in (course.ROOT / folder).glob("*.py")
+    ]
     released = "\n".join(public)
     secrets: dict[str, set[str]] = {kind: set() for kind in REGIONS}
     for cell in source_nb(assignment).cells:
