@@ -59,7 +59,8 @@ def secret_lines(assignment: str, kinds: tuple[str, ...] = ("solution", "hidden"
     long ones that appear neither in the release nor in the book's chapters, utils or tests
     (generic lines such as ``with torch.no_grad():`` would be found everywhere)."""
     public = [c.source for c in release_nb(assignment).cells]
-    public += [p.read_text() for p in (course.ROOT / "book").glob("*.ipynb")]
+    chapters = sorted((course.ROOT / "book").glob("*.ipynb"))
+    public += [c.source for p in chapters for c in nbformat.read(p, as_version=4).cells]
     public += [
         p.read_text() for folder in ("utils", "tests") for p in (course.ROOT / folder).glob("*.py")
     ]
