@@ -89,20 +89,20 @@ def run_to_test(mistake: Mistake) -> BaseException | None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        source = cell.source
+        source, meta = cell.source, cell.metadata.get("nbgrader", {})
         for old, new in mistake.edits:
-            if old in source and cell.metadata.get("nbgrader", {}).get("solution"):
+            if old in source and meta.get("solution"):
                 source = source.replace(old, new)
                 unused.pop(old, None)
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == mistake.test:
+        code = compile(source, meta.get("grade_id", "cell"), "exec")
+        if meta.get("grade_id") == mistake.test:
             assert not unused, f"the solution no longer contains {list(unused)}: update the case"
             try:
-                exec(compile(source, mistake.test, "exec"), namespace)
+                exec(code, namespace)
             except Exception as err:  # noqa: BLE001 - a failing check is what we look for
                 return err
             return None
-        exec(compile(source, cell.metadata.get("nbgrader", {}).get("grade_id", "cell"), "exec"),
-             namespace)  # fmt: skip
+        exec(code, namespace)
     raise AssertionError(f"no test cell {mistake.test!r} in {mistake.assignment}")
 
 
