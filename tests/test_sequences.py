@@ -111,6 +111,12 @@ def test_stdlib_text_is_deterministic_and_truncates():
     assert len(sequences.stdlib_text(100, modules=SMALL)) == 100
 
 
+def test_stdlib_text_truncated_is_a_prefix_of_the_whole_text(corpus):
+    # A truncated corpus parses only the modules it needs; it must still be the same text.
+    for n in (1, 2_000, 300_000, len(corpus) + 5):
+        assert sequences.stdlib_text(n) == corpus[:n]
+
+
 def test_stdlib_text_skips_missing_modules_and_fails_when_none_exist():
     text = sequences.stdlib_text(modules=SMALL)
     assert sequences.stdlib_text(modules=("no_such_module", *SMALL)) == text

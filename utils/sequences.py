@@ -115,27 +115,33 @@ def stdlib_text(max_chars: int | None = None, modules: Sequence[str] = CORPUS_MO
     """English prose from Python's standard library: docstrings and comments of ``modules``.
 
     About 0.8 million characters with the default modules, read from this Python's own ``Lib``
-    folder: no network is needed. ``max_chars`` truncates the result.
+    folder: no network is needed. ``max_chars`` truncates the result; only as many modules are
+    parsed as that takes (parsing all of them takes about 2 s).
     """
     if max_chars is not None and max_chars < 1:
         raise ValueError(f"max_chars must be a positive int or None, got {max_chars}")
-    text = _corpus(tuple(modules))
+    chunks: list[str] = []
+    length = -2  # the length of "\n\n".join(chunks)
+    for name in modules:
+        for chunk in _module_prose(name):
+            chunks.append(chunk)
+            length += len(chunk) + 2
+        if max_chars is not None and length >= max_chars:
+            break
+    if not chunks:
+        lib = sysconfig.get_paths()["stdlib"]
+        raise FileNotFoundError(f"no standard-library sources found under {lib}")
+    text = "\n\n".join(chunks)
     return text[:max_chars] if max_chars is not None else text
 
 
 @functools.cache
-def _corpus(modules: tuple[str, ...]) -> str:
-    """The joined prose of ``modules``, parsed once per process (parsing takes about 2 s)."""
-    lib = Path(sysconfig.get_paths()["stdlib"])
-    chunks: list[str] = []
-    for name in modules:
-        path = lib / f"{name}.py"
-        if not path.exists():  # a module may move between Python versions
-            continue
-        chunks.extend(_prose(path.read_text(encoding="utf-8")))
-    if not chunks:
-        raise FileNotFoundError(f"no standard-library sources found under {lib}")
-    return "\n\n".join(chunks)
+def _module_prose(name: str) -> tuple[str, ...]:
+    """The prose of one standard-library module, parsed once per process; () if it is missing."""
+    path = Path(sysconfig.get_paths()["stdlib"]) / f"{name}.py"
+    if not path.exists():  # a module may move between Python versions
+        return ()
+    return tuple(_prose(path.read_text(encoding="utf-8")))
 
 
 class CharTokenizer:
