@@ -101,6 +101,22 @@ def test_quiet_turns_tf32_off_and_restores_it(grader):
         torch.backends.cuda.matmul.allow_tf32 = False
 
 
+@pytest.mark.skipif(
+    not hasattr(torch.backends.cuda.matmul, "fp32_precision"), reason="PyTorch < 2.9"
+)
+def test_quiet_turns_tf32_off_when_the_notebook_used_the_newer_api(grader):
+    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn.conv
+    saved = matmul.fp32_precision, conv.fp32_precision
+    matmul.fp32_precision = conv.fp32_precision = "tf32"
+    try:
+        with grader.quiet():
+            assert matmul.fp32_precision == conv.fp32_precision == "ieee"
+        assert matmul.fp32_precision == conv.fp32_precision == "tf32"
+    finally:
+        matmul.fp32_precision, conv.fp32_precision = saved
+    assert not torch.backends.cuda.matmul.allow_tf32  # the old flags read as before
+
+
 def test_torch_calls_tells_loops_from_vectorised_code(grader):
     x = grader.randn(0, 1, 1, 12, 12)
 

@@ -172,20 +172,27 @@ _OWN_METHODS = ("verify", "quiet", "substituted", "randn", "f64", "expect_tensor
 @contextlib.contextmanager
 def _tf32_off() -> Iterator[None]:
     """TF32 rounds float32 matrix products to 10 mantissa bits on Ampere and later GPUs: an
-    im2col convolution is then off by about 1e-2 against a float64 reference."""
-    backends = (torch.backends.cuda.matmul, torch.backends.cudnn)
+    im2col convolution is then off by about 1e-2 against a float64 reference.
+
+    PyTorch 2.9 and later keep these settings as ``fp32_precision`` ("tf32" or "ieee") as well as
+    the older ``allow_tf32``; reading the old flags raises once a notebook has set the new ones.
+    The settings are changed and restored through the API the notebook used.
+    """
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    settings, off = [(matmul, "allow_tf32"), (cudnn, "allow_tf32")], False
     try:
-        saved = [backend.allow_tf32 for backend in backends]
-    except RuntimeError:  # the notebook set precision through the newer API: leave it alone
-        yield
-        return
-    for backend in backends:
-        backend.allow_tf32 = False
+        saved = [getattr(obj, attr) for obj, attr in settings]
+    except RuntimeError:  # the notebook used the newer API
+        settings, off = [(matmul, "fp32_precision"), (cudnn.conv, "fp32_precision"),
+                         (cudnn.rnn, "fp32_precision")], "ieee"  # fmt: skip
+        saved = [getattr(obj, attr) for obj, attr in settings]
+    for obj, attr in settings:
+        setattr(obj, attr, off)
     try:
         yield
     finally:
-        for backend, allowed in zip(backends, saved, strict=True):
-            backend.allow_tf32 = allowed
+        for (obj, attr), value in zip(settings, saved, strict=True):
+            setattr(obj, attr, value)
 
 
 class _CallCounter(TorchFunctionMode):
