@@ -33,6 +33,17 @@ def test_plot_history_draws_every_loss_by_default(history):
     assert ax.get_yscale() == "linear"
 
 
+def test_plot_moving_average_draws_window_means_at_the_window_ends():
+    _, ax = plt.subplots()
+    out = plotting.plot_moving_average([1, 2, 3, 4, 5], 2, ax=ax, label="loss", color="red")
+    assert out is ax and ax.lines[0].get_label() == "loss" and ax.lines[0].get_color() == "red"
+    assert list(ax.lines[0].get_xdata()) == [2, 3, 4, 5]
+    assert list(ax.lines[0].get_ydata()) == [1.5, 2.5, 3.5, 4.5]
+    for bad in (0, 6, 2.0):
+        with pytest.raises(ValueError, match="n must be an int from 1 to len"):
+            plotting.plot_moving_average([1, 2, 3, 4, 5], bad)
+
+
 def test_plot_history_chosen_keys_on_a_given_axes_from_a_mapping(history):
     _, ax = plt.subplots()
     out = plotting.plot_history(dict(history.records), keys=["val_accuracy"], ax=ax, logy=True)

@@ -55,6 +55,13 @@ def test_fit_without_validation_logs_only_the_training_loss(problem):
     history = training.fit(model, train, optimizer, F.cross_entropy, 2, progress=False)
     assert set(history.records) == {"train_loss"}
     assert len(history["train_loss"]) == 2
+    per_epoch = len(train)  # the training loss of every batch, its mean weighted by batch size
+    sizes = [len(y) for _, y in train]
+    assert len(history.batch_losses) == 2 * per_epoch
+    for epoch, mean in enumerate(history["train_loss"]):
+        losses = history.batch_losses[epoch * per_epoch : (epoch + 1) * per_epoch]
+        weighted = sum(loss * size for loss, size in zip(losses, sizes, strict=True))
+        assert mean == pytest.approx(weighted / sum(sizes))
 
 
 def test_callback_returning_true_stops_early(problem):

@@ -1,4 +1,5 @@
-"""Plots the chapters share: loss curves, image grids, heatmaps, decision boundaries.
+"""Plots the chapters share: loss curves and their moving averages, image grids, heatmaps,
+decision boundaries.
 
 Each function draws on the ``ax`` it is given (or a new figure) and returns the axes, so that a
 notebook can add titles or combine plots. Nothing is shown or saved here.
@@ -38,6 +39,19 @@ def plot_history(
         ax.plot(range(1, len(values) + 1), values, label=key.replace("_", " "))
     ax.set(xlabel="epoch", yscale="log" if logy else "linear")
     ax.legend()
+    return ax
+
+
+def plot_moving_average(
+    values: Sequence[float], n: int, ax: Axes | None = None, **line: object
+) -> Axes:
+    """The mean of each ``n`` consecutive ``values`` (say, the losses of single steps), drawn at
+    the step that ends its window (1-based); ``line`` goes to ``ax.plot`` (label, color, ...)."""
+    if not isinstance(n, int) or not 1 <= n <= len(values):
+        raise ValueError(f"n must be an int from 1 to len(values) = {len(values)}, got {n!r}")
+    means = np.convolve(np.asarray(values, dtype=float), np.ones(n) / n, mode="valid")
+    ax = _axes(ax)
+    ax.plot(np.arange(n, len(values) + 1), means, **line)
     return ax
 
 

@@ -25,10 +25,14 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
 
 @dataclass
 class History:
-    """Per-epoch losses and metrics: ``history["val_accuracy"][-1]`` is the last one."""
+    """Per-epoch losses and metrics: ``history["val_accuracy"][-1]`` is the last one.
+
+    ``batch_losses`` holds the training loss of every batch, in order, for learning curves.
+    """
 
     records: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
+    batch_losses: list[float] = field(default_factory=list)
 
     def log(self, values: Mapping[str, float]) -> None:
         """Append one epoch's values."""
@@ -132,7 +136,8 @@ def fit(
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            total += loss.item() * len(y)
+            history.batch_losses.append(loss.item())
+            total += history.batch_losses[-1] * len(y)
             count += len(y)
         if count == 0:
             raise ValueError("fit: the training loader yielded no examples")
