@@ -169,3 +169,75 @@ def test_substituted_swaps_registered_names_for_a_while_and_restores_them(grader
     with pytest.raises(TypeError), grader.substituted(namespace, ["attention"]):
         run()[0] / 0
     assert namespace["attention"] == "student's"
+
+
+def _steps(optimizer, n):
+    for _ in range(n):
+        optimizer.zero_grad()
+        optimizer.param_groups[0]["params"][0].sum().backward()
+        optimizer.step()
+
+
+def test_budget_counts_the_steps_of_every_optimizer_and_allows_exactly_the_budget(grader):
+    p, q = torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(2))
+    adam, sgd = torch.optim.Adam([p], lr=0.1), torch.optim.SGD([q], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(adam, max_lr=0.1, total_steps=10)
+    with grader.budget(7) as budget:
+        assert (budget.steps, budget.max_steps) == (0, 7)
+        for _ in range(4):
+            _steps(adam, 1)
+            scheduler.step()
+        _steps(sgd, 3)
+    assert budget.steps == 7 and not budget.exceeded
+    assert not torch.equal(p.detach(), torch.ones(3))  # the steps were made, not only counted
+    _steps(sgd, 20)  # outside the block nothing counts
+    assert budget.steps == 7
+
+
+def test_budget_refuses_the_step_over_it_and_names_the_budget(grader):
+    p = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([p], lr=1.0)
+    with pytest.raises(grading.BudgetExceeded, match="budget of 5 optimizer steps"):
+        with grader.budget(5) as budget:
+            _steps(opt, 6)
+    assert budget.steps == 5 and budget.exceeded
+    assert torch.equal(p.detach(), torch.full((2,), -4.0))  # five steps of -1, not six
+    assert isinstance(grading.BudgetExceeded("x"), AssertionError)  # a failed test, not a crash
+    _steps(opt, 1)  # the hook is gone afterwards, also after an error
+
+
+def test_budget_cannot_be_escaped_by_catching_the_error(grader):
+    p = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([p], lr=1.0)
+
+    class Custom(torch.optim.Optimizer):  # a notebook's own optimizer is counted as well
+        def __init__(self, params):
+            super().__init__(params, {})
+
+        def step(self, closure=None):
+            pass
+
+    custom = Custom([p])
+    with pytest.raises(grading.BudgetExceeded, match="budget of 3"):
+        with grader.budget(3):
+            custom.step()
+            for _ in range(10):
+                try:
+                    _steps(opt, 1)
+                except Exception:
+                    pass
+
+
+def test_budget_notices_a_removed_counter_and_rejects_a_bad_budget(grader):
+    import torch.optim.optimizer as optimizer_module
+
+    p = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([p], lr=1.0)
+    with pytest.raises(grading.TamperingError, match="optimizer-step counter"):
+        with grader.budget(2):
+            optimizer_module._global_optimizer_pre_hooks.clear()
+            _steps(opt, 5)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="positive int"), grader.budget(bad):
+            pass
+    assert "budget" in grading._OWN_METHODS

@@ -4,13 +4,15 @@ with messages a student can act on, and a guard that notices replaced PyTorch fu
 A notebook creates one :class:`Grader` in a read-only cell before any student code runs; every
 test cell then starts with ``GRADER.verify()``. Comparisons run in float64 on the CPU against
 references computed at grading time; the code under test runs with float32 matrix products in
-full precision (TF32 off), so a tolerance means the same on a CPU and on any GPU.
+full precision (TF32 off), so a tolerance means the same on a CPU and on any GPU. Training parts
+get a budget in optimizer steps (:meth:`Grader.budget`), never in seconds.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 import importlib
 import io
 import warnings
@@ -19,6 +21,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
 from utils.config import get_device
@@ -164,9 +167,72 @@ class Grader:
             fn(*args, **kwargs)
         return counter.names
 
+    # -- training budgets --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def budget(self, max_steps: int) -> Iterator[StepBudget]:
+        """A budget of ``max_steps`` optimizer steps for the training code run in the block.
+
+        ``with GRADER.budget(1000) as budget: train(model, train_loader)``, then
+        ``budget.steps`` says how many steps the training took. Every ``optimizer.step()`` call
+        of every ``torch.optim.Optimizer`` (subclasses written in the notebook included) counts,
+        whatever data the training draws: batches of a loader, chunks of a text or slices of a
+        tensor. A budget in steps gives the same verdict on any machine, loaded or not, which a
+        budget in seconds does not; passes over the data that take no step (validation, a
+        training accuracy) cost nothing.
+
+        The step that would go over the budget raises :class:`BudgetExceeded`, which names the
+        budget, instead of being skipped: training that silently stopped would be scored on a
+        model its author never saw, and a loop that retries on a refused step would never end.
+        The block also raises when the training code caught that error and carried on, and
+        :class:`TamperingError` when the step counter was removed. Updates made without an
+        optimizer (``p -= lr * p.grad``) are not counted; the per-cell time limit still bounds
+        them.
+        """
+        if type(max_steps) is not int or max_steps < 1:
+            raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
+        count = StepBudget(max_steps)
+        message = (
+            f"training asked for more than the budget of {max_steps} optimizer steps "
+            "(calls of optimizer.step()): train for fewer epochs or with larger batches"
+        )
+
+        def before_step(optimizer: Any, args: Any, kwargs: Any) -> None:
+            if count.steps >= max_steps:
+                count.exceeded = True
+                raise BudgetExceeded(message)
+            count.steps += 1
+
+        handle = register_optimizer_step_pre_hook(before_step)
+        try:
+            yield count
+        finally:
+            hooks = handle.hooks_dict_ref()
+            intact = hooks is not None and hooks.get(handle.id) is before_step
+            handle.remove()
+        if not intact:
+            raise TamperingError(
+                "the optimizer-step counter of the training budget was removed by code in the "
+                "notebook. Restart the kernel and do not change PyTorch's optimizer hooks."
+            )
+        if count.exceeded:
+            raise BudgetExceeded(message)
+
+
+class BudgetExceeded(AssertionError):
+    """The training of a part took more optimizer steps than its budget."""
+
+
+@dataclasses.dataclass
+class StepBudget:
+    """What :meth:`Grader.budget` counts: ``steps`` taken so far out of ``max_steps``."""
+
+    max_steps: int
+    steps: int = 0
+    exceeded: bool = False
+
 
 _OWN_METHODS = ("verify", "quiet", "substituted", "randn", "f64", "expect_tensor",
-                "expect_close", "expect_true", "torch_calls")  # fmt: skip
+                "expect_close", "expect_true", "torch_calls", "budget")  # fmt: skip
 
 
 @contextlib.contextmanager
