@@ -219,9 +219,9 @@ def test_char_rnn_shapes_and_loss(cell):
 class _Fixed(nn.Module):
     """Always predicts the same next-id logits."""
 
-    def __init__(self, logits):
+    def __init__(self, scores):
         super().__init__()
-        self.logits = nn.Parameter(torch.as_tensor(logits, dtype=torch.float32))
+        self.logits = nn.Parameter(torch.as_tensor(scores, dtype=torch.float32))
 
     def forward(self, x):
         return self.logits.expand(*x.shape, -1)

@@ -93,7 +93,7 @@ def _grad_norms(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[floa
 
     def spy(*args, **kwargs):
         grads = [p.grad.norm() for p in model.parameters() if p.grad is not None]
-        norms.append(float(torch.stack(grads).norm()))
+        norms.append(torch.stack(grads).norm().item())
         return step(*args, **kwargs)
 
     optimizer.step = spy
