@@ -14,11 +14,23 @@ import platform
 import sys
 from pathlib import Path
 
+import nbformat
+
 from tests.conventions import ROOT, chapters
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
 BUDGET_S = 60.0
 """Every chapter executes top to bottom in at most this many seconds on a 2-core CPU."""
+
+
+def _cache_record(cache, path: Path):
+    """The cache's execution of chapter ``path`` as it is now, or None. Matched by the content
+    of its code (as the build matches it), not by its path: a cache copied along with the
+    repository to another folder still serves it."""
+    try:
+        return cache.match_cache_notebook(nbformat.read(ROOT / path, as_version=4))
+    except KeyError:  # no execution of this source
+        return None
 
 
 def execution_times() -> dict[Path, float | None]:
@@ -31,10 +43,7 @@ def execution_times() -> dict[Path, float | None]:
     cache = get_cache(CACHE)
     times: dict[Path, float | None] = {}
     for path in chapters():
-        try:
-            record = cache.get_cached_project_nb(str(ROOT / path))
-        except KeyError:  # the notebook is not in the cache's project
-            record = None
+        record = _cache_record(cache, path)
         times[path] = None if record is None else float(record.data["execution_seconds"])
     return times
 
@@ -44,10 +53,7 @@ def executed_notebook(path: Path):
     from jupyter_cache import get_cache
 
     cache = get_cache(CACHE)
-    try:
-        record = cache.get_cached_project_nb(str(ROOT / path))
-    except KeyError:
-        return None
+    record = _cache_record(cache, path)
     return None if record is None else cache.get_cache_bundle(record.pk).nb
 
 
