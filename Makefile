@@ -17,8 +17,9 @@ help:
 	@echo "make test     build the book, then lint and run the whole test suite"
 	@echo "make timings  write TIMINGS.md: per-notebook execution times from the last build"
 	@echo "make assignments              regenerate assignments/ from solutions/ (nbgrader)"
-	@echo "make grade A=a1_cnn [SUBMISSIONS=folder]   autograde; writes grades/A.csv, feedback/"
-	@echo "make public DEST=folder       a student-facing copy without solutions or grading"
+	@echo "make grade A=a1_cnn [SUBMISSIONS=folder] [JOBS=n] [SCHEDULER=tcp://host:8786]"
+	@echo "                              autograde in sandboxes; writes grades/A.csv, feedback/"
+	@echo "make public DEST=folder [PUSH=remote]   the public repository: no solutions or grading"
 	@echo "make clean    remove build outputs (keeps .venv)"
 
 install: $(STAMP)
@@ -52,12 +53,14 @@ assignments: $(STAMP)
 	$(PY) -m grading release
 
 grade: $(STAMP)
-	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [SUBMISSIONS=<folder>]"; exit 2; }
-	$(PY) -m grading grade $(A) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [SUBMISSIONS=<folder>] [JOBS=n] [SCHEDULER=tcp://host:8786]"; exit 2; }
+	$(PY) -m grading grade $(A) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") \
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") \
+		$(if $(NO_SANDBOX),--no-sandbox)
 
 public: $(STAMP)
-	@test -n "$(DEST)" || { echo "usage: make public DEST=<folder>"; exit 2; }
-	$(PY) -m grading public "$(DEST)"
+	@test -n "$(DEST)" || { echo "usage: make public DEST=<folder> [PUSH=<git remote>]"; exit 2; }
+	$(PY) -m grading public "$(DEST)" $(if $(PUSH),--push "$(PUSH)")
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

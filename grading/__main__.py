@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grading import autograde, public, release
+from grading import autograde, course, public, queue, release, sandbox
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,25 +19,56 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("grade", help="autograde submissions; write grades/<id>.csv and feedback/")
     p.add_argument("assignment")
     p.add_argument("--submissions", type=Path, help="folder of <student>.ipynb or nbgrader layout")
+    defaults = sandbox.Limits()
     p.add_argument(
-        "--cell-timeout", type=int, help="seconds per cell (default: nbgrader_config.py)"
+        "--cell-timeout",
+        type=float,
+        default=None,
+        help="seconds per cell (default: CELL_TIMEOUT_S in nbgrader_config.py)",
     )
-    p.add_argument("--timeout", type=float, default=autograde.SUBMISSION_TIMEOUT_S,
-                   help="seconds per submission, all cells together")  # fmt: skip
-    p.add_argument("--memory-gb", type=float, default=8.0, help="memory per submission (0: none)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=defaults.submission_seconds,
+        help="seconds per submission, all cells together",
+    )
+    p.add_argument(
+        "--memory-gb",
+        type=float,
+        default=defaults.memory_gb,
+        help="memory per sandboxed process (0: none; ignored with a GPU)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=queue.default_jobs(),
+        help="submissions graded at once (default: one per core)",
+    )
+    p.add_argument("--scheduler", help="grade on a Dask cluster: its scheduler's address")
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="UNSAFE: run student code without bubblewrap, as yourself",
+    )
+    # fmt: skip
 
     p = sub.add_parser("public", help="write a student-facing copy without solutions or grading")
     p.add_argument("dest", type=Path)
+    p.add_argument("--push", metavar="REMOTE", help="then commit the copy and push it there")
 
     args = parser.parse_args(argv)
     if args.command == "release":
         release.generate(args.assignments or release.with_source(), args.dest)
     elif args.command == "grade":
-        autograde.grade(
-            args.assignment, args.submissions, args.cell_timeout, args.timeout, args.memory_gb
-        )
+        cell = args.cell_timeout or float(course.config_constant("CELL_TIMEOUT_S"))
+        limits = sandbox.Limits(
+            cell_seconds=cell, submission_seconds=args.timeout, memory_gb=args.memory_gb,
+            threads=max(1, queue.default_jobs() // max(1, args.jobs)),
+        )  # fmt: skip
+        options = autograde.Options(limits, max(1, args.jobs), args.scheduler, not args.no_sandbox)
+        autograde.grade(args.assignment, args.submissions, options)
     else:
-        public.write(args.dest)
+        public.write(args.dest, args.push)
 
 
 if __name__ == "__main__":

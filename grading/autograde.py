@@ -1,168 +1,114 @@
-"""Autograde a batch of submissions, one isolated nbgrader run per student, then feedback and CSV.
+"""The coordinator of a grading batch: intake, queue, gradebook, feedback and the CSV.
 
-One broken or hostile submission never stops the batch: each student is graded in a subprocess
-of its own with a wall-clock limit and a memory limit, and whatever happens there is reported in
-that student's row of the grades CSV.
+Every submission is repaired (intake), prepared from the gradebook, and sent to a worker that
+runs it in a sandbox of its own and decides its verdict (local workers, or a Dask cluster);
+results are stored in the gradebook here, by this one process, as they arrive. One broken or
+hostile submission never stops the batch: whatever happens to it is in its row of the CSV.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import resource
-import signal
-import subprocess
-import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from grading import course, submissions
-
-SUBMISSION_TIMEOUT_S = 1200
-"""Wall-clock limit for autograding one submission (all its cells together)."""
+from grading import course, gradebook, queue, sandbox, submissions, worker
 
 
-def refresh_gradebook(assignment: str) -> None:
-    """Store the source notebook's cells (hidden tests included) in the gradebook.
+@dataclass
+class Options:
+    """How a batch is graded (the command line's options)."""
 
-    nbgrader restores test cells from the gradebook, which is not kept in the repository, so it
-    is filled again from ``solutions/`` before grading; the release goes to a scratch folder.
-    """
-    with tempfile.TemporaryDirectory() as scratch:
-        result = course.nbgrader(
-            "generate_assignment", assignment, "--force",
-            f"--CourseDirectory.release_directory={scratch}",
-        )  # fmt: skip
-    if result.returncode != 0:
-        raise SystemExit(
-            f"{assignment}: nbgrader generate_assignment failed:\n{result.stderr[-3000:]}"
-        )
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    jobs: int = field(default_factory=queue.default_jobs)
+    scheduler: str | None = None
+    """A Dask scheduler's address (``tcp://host:8786``): grade on its workers."""
+    confined: bool = True
+    """False only with ``--no-sandbox``: student code then runs unconfined (unsafe)."""
 
 
-def _limits(memory_gb: float):
-    def apply() -> None:
-        os.setsid()  # its own process group: a timeout ends the kernel too
-        if memory_gb > 0:
-            limit = int(memory_gb * 2**30)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
-
-
-def autograde_one(
-    assignment: str,
-    intake: submissions.Intake,
-    cell_timeout: int | None,
-    timeout: float,
-    memory_gb: float,
-) -> None:
-    """Run nbgrader autograde for one student; add what went wrong to ``intake.notes``."""
-    args = ["autograde", assignment, "--student", intake.student, "--force"]
-    if cell_timeout is not None:
-        args.append(f"--Execute.timeout={cell_timeout}")
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        course.nbgrader_command(*args), cwd=course.ROOT, env=course.nbgrader_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=_limits(memory_gb),
-    )  # fmt: skip
-    try:
-        log, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        intake.notes.append(f"autograding stopped after {timeout:.0f} s; ungraded cells score 0")
-        return
-    seconds = time.perf_counter() - started
-    intake.seconds = seconds
-    if "CellTimeoutError" in log or "Timeout waiting for execute reply" in log:
-        intake.notes.append("a cell ran past the per-cell time limit and was interrupted")
-    if "DeadKernelError" in log or "Kernel died" in log:
-        intake.notes.append(
-            "the notebook stopped the Python kernel (e.g. exit()); later cells score 0"
-        )
-    if process.returncode != 0:
-        intake.notes.append("nbgrader reported an error for this submission (see its log)")
-        (course.AUTOGRADED / intake.student / assignment).mkdir(parents=True, exist_ok=True)
-        (course.AUTOGRADED / intake.student / assignment / "autograde.log").write_text(log)
-
-
-def scores(assignment: str) -> dict[str, dict]:
-    """Per student: total score, maximum, per-cell scores and whether manual grading is due."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    rows: dict[str, dict] = {}
-    with Gradebook(f"sqlite:///{course.ROOT / 'gradebook.db'}", course_id="itm528") as gb:
-        max_score = gb.find_assignment(assignment).max_score
-        for student in gb.students:
-            try:
-                sub = gb.find_submission(assignment, student.id)
-            except MissingEntry:
-                continue
-            cells = {
-                g.name: None if g.needs_manual_grade else g.score
-                for nb in sub.notebooks
-                for g in nb.grades
-            }
-            rows[student.id] = {
-                "score": sub.score, "max_score": max_score, "cells": cells,
-                "needs_manual_grade": sub.needs_manual_grade,
-            }  # fmt: skip
-    return rows
-
-
-def grade(
-    assignment: str,
-    source: Path | None = None,
-    cell_timeout: int | None = None,
-    timeout: float = SUBMISSION_TIMEOUT_S,
-    memory_gb: float = 8.0,
-) -> Path:
-    """Intake, repair, autograde, feedback and CSV for every submission of ``assignment``."""
+def grade(assignment: str, source: Path | None = None, options: Options | None = None) -> Path:
+    """Intake, sandboxed autograding, feedback and CSV for every submission of ``assignment``."""
+    options = options or Options()
     course.check_assignment(assignment)
+    if options.confined:
+        try:
+            sandbox.check()
+        except sandbox.SandboxUnavailable as err:
+            raise SystemExit(str(err)) from None
     release = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
-    refresh_gradebook(assignment)
+    gradebook.refresh(assignment)
     paths = submissions.collect(assignment, source)
     if not paths:
         raise SystemExit(f"no submissions of {assignment} in submitted/")
-    if memory_gb > 0 and Path("/dev/nvidia0").exists():
-        memory_gb = 0  # an address-space limit breaks CUDA, which reserves huge virtual ranges
-    intakes = []
-    for path in paths:
-        intake = submissions.repair(path, release)
-        intakes.append(intake)
-        if intake.gradable:
-            autograde_one(assignment, intake, cell_timeout, timeout, memory_gb)
-        print(f"{intake.student}: graded" + "".join(f"\n  - {n}" for n in intake.notes), flush=True)
+    intakes = [submissions.repair(path, release) for path in paths]
+    jobs = [
+        worker.Job(
+            assignment,
+            i.student,
+            gradebook.prepare(assignment, i.student, i.notebook),
+            options.limits,
+            options.confined,
+        )  # fmt: skip
+        for i in intakes
+        if i.gradable
+    ]
+    by_student = {i.student: i for i in intakes}
+    for intake in intakes:
+        if not intake.gradable:
+            print(f"{intake.student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
+    if options.scheduler:
+        results = queue.dask(jobs, options.scheduler)
+    else:
+        results = queue.local(jobs, max(1, min(options.jobs, len(jobs))))
+    _store_all(assignment, results, by_student, len(jobs))
     feedback = course.nbgrader("generate_feedback", assignment, "--force")
     if feedback.returncode != 0:
         print(f"feedback: nbgrader reported errors:\n{feedback.stderr[-3000:]}")
     return write_csv(assignment, intakes, release)
 
 
+def _store_all(assignment, results, by_student, total: int) -> None:
+    """Store each result as it comes (the gradebook's one writer), with a progress line."""
+    started, done = time.perf_counter(), 0
+    for job, outcome, error in results:
+        intake = by_student[job.student]
+        done += 1
+        if outcome is None:
+            intake.gradable = False
+            intake.notes.append(f"not graded: its worker failed ({error}); run make grade again")
+        else:
+            gradebook.store(assignment, job.student, outcome.notebook)
+            intake.seconds = outcome.seconds
+            intake.notes += outcome.notes
+        elapsed = time.perf_counter() - started
+        left = elapsed / done * (total - done)
+        print(
+            f"[{done}/{total}] {job.student}: graded in "
+            f"{'-' if outcome is None else f'{outcome.seconds:.1f} s'}; about {left:.0f} s left"
+            + "".join(f"\n  - {n}" for n in intake.notes),
+            flush=True,
+        )
+
+
 def write_csv(assignment: str, intakes: list[submissions.Intake], release) -> Path:
     """grades/<assignment>.csv: one row per student, one column per graded cell."""
-    cells = [
-        c.metadata["nbgrader"]["grade_id"]
-        for c in release.cells
-        if c.metadata.get("nbgrader", {}).get("grade")
-    ]
-    table = scores(assignment)
-    max_score = sum(
-        float(c.metadata["nbgrader"]["points"])
-        for c in release.cells
-        if c.metadata.get("nbgrader", {}).get("grade")
-    )
+    graded = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    cells = [c.metadata["nbgrader"]["grade_id"] for c in graded]
+    max_score = sum(float(c.metadata["nbgrader"]["points"]) for c in graded)
+    table = gradebook.scores(assignment)
     course.GRADES.mkdir(exist_ok=True)
     out = course.GRADES / f"{assignment}.csv"
     with out.open("w", newline="") as f:
         writer = csv.writer(f)
         header = ["student", "score", "max_score", *cells, "needs_manual_grade", "seconds", "notes"]
         writer.writerow(header)
-        for intake in intakes:
+        for intake in sorted(intakes, key=lambda i: i.student):
             row = table.get(intake.student) if intake.gradable else None
-            if row is None:  # unreadable, or nbgrader recorded nothing: zero, with the reason
+            if row is None:  # unreadable, or nothing recorded: zero, with the reason
                 row = {"score": 0.0, "cells": {}, "needs_manual_grade": False}
             values = ["" if row["cells"].get(c) is None else row["cells"][c] for c in cells]
             seconds = "" if intake.seconds is None else f"{intake.seconds:.1f}"

@@ -1,0 +1,146 @@
+"""The gradebook stage: nbgrader's database, read and written by the coordinator only.
+
+Workers never open ``gradebook.db``: the coordinator prepares each submission from it (test and
+read-only cells restored from the stored source, hidden tests included) and stores the scores of
+each executed notebook as it comes back, in one process, so that parallel grading cannot race
+on the database.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+from traitlets.config import Config, PyFileConfigLoader
+
+from grading import course
+
+_STAMP = course.ROOT / ".gradebook-source"
+"""Hash of the source notebooks last stored in the gradebook (git-ignored with it)."""
+
+SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
+STORE = (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, CheckCellMetadata)
+"""nbgrader's own autograde preprocessors, before and after execution (its ``Execute`` is
+replaced by the sandbox run)."""
+
+
+def db_url() -> str:
+    return f"sqlite:///{course.ROOT / 'gradebook.db'}"
+
+
+def source_hash(assignment: str) -> str:
+    """Hash of the assignment's source notebook: changes when a test or its points change."""
+    return hashlib.sha256(
+        (course.SOURCE / assignment / f"{assignment}.ipynb").read_bytes()
+    ).hexdigest()
+
+
+def refresh(assignment: str) -> bool:
+    """Store the source notebook's cells (hidden tests included) in the gradebook, if it
+    changed since they were last stored. True if it was stored now.
+
+    nbgrader restores test cells from the gradebook, which is not kept in the repository, so
+    it is filled from ``solutions/``; the release goes to a scratch folder.
+    """
+    stamps = _read_stamps()
+    digest = source_hash(assignment)
+    if stamps.get(assignment) == digest and (course.ROOT / "gradebook.db").exists():
+        return False
+    with tempfile.TemporaryDirectory() as scratch:
+        result = course.nbgrader(
+            "generate_assignment", assignment, "--force",
+            f"--CourseDirectory.release_directory={scratch}",
+        )  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{assignment}: nbgrader generate_assignment failed:\n{result.stderr[-3000:]}"
+        )
+    stamps[assignment] = digest
+    _STAMP.write_text("".join(f"{a} {h}\n" for a, h in sorted(stamps.items())))
+    return True
+
+
+def _read_stamps() -> dict[str, str]:
+    if not _STAMP.exists():
+        return {}
+    return dict(line.split(" ", 1) for line in _STAMP.read_text().split("\n") if " " in line)
+
+
+def _resources(assignment: str, student: str) -> dict:
+    return {
+        "nbgrader": {
+            "db_url": db_url(), "assignment": assignment, "notebook": assignment,
+            "student": student,
+        }
+    }  # fmt: skip
+
+
+@functools.cache
+def course_config() -> Config:
+    """nbgrader_config.py, as nbgrader itself loads it (per-cell limit, output limit, ...)."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course.ROOT)).load_config()
+
+
+def _apply(steps, nb, resources):
+    for step in steps:  # called, not .preprocess(): a disabled step is skipped, as in nbgrader
+        nb, resources = step(config=course_config())(nb, resources)
+    return nb
+
+
+def prepare(assignment: str, student: str, path: Path) -> dict:
+    """The notebook to execute for ``student``: outputs cleared, read-only and test cells
+    restored from the gradebook (hidden tests included), the course's kernel."""
+    with Gradebook(db_url(), course_id="itm528") as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student)
+    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    nb = _apply(SANITIZE, nb, _resources(assignment, student))
+    return nb
+
+
+def store(assignment: str, student: str, executed: dict) -> Path:
+    """Save the executed notebook's scores in the gradebook and the notebook itself in
+    ``autograded/<student>/<assignment>/`` (where nbgrader's feedback reads it)."""
+    nb = nbformat.from_dict(executed)
+    nb = _apply(STORE, nb, _resources(assignment, student))
+    out = course.AUTOGRADED / student / assignment / f"{assignment}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return out
+
+
+def scores(assignment: str) -> dict[str, dict]:
+    """Per student: total score, maximum, per-cell scores and whether manual grading is due."""
+    rows: dict[str, dict] = {}
+    with Gradebook(db_url(), course_id="itm528") as gb:
+        max_score = gb.find_assignment(assignment).max_score
+        for student in gb.students:
+            try:
+                sub = gb.find_submission(assignment, student.id)
+            except MissingEntry:
+                continue
+            cells = {
+                g.name: None if g.needs_manual_grade else g.score
+                for nb in sub.notebooks
+                for g in nb.grades
+            }
+            rows[student.id] = {
+                "score": sub.score, "max_score": max_score, "cells": cells,
+                "needs_manual_grade": sub.needs_manual_grade,
+            }  # fmt: skip
+    return rows

@@ -1,0 +1,74 @@
+"""What a worker does with one submission, on this machine or on a Dask worker elsewhere.
+
+A job carries everything the work needs (the prepared notebook and the limits); the result
+carries everything the coordinator stores. A worker never opens the gradebook or the course
+directory, so the same function serves the local pool and a cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grading import execute, sandbox, verdict
+
+SLOTS = 256
+"""Sandboxes that may run at once on one machine (each has its own unprivileged user)."""
+
+
+@dataclass
+class Job:
+    """One submission to grade."""
+
+    assignment: str
+    student: str
+    notebook: dict
+    """Prepared by the coordinator: sanitized, test cells restored (hidden tests included)."""
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    confined: bool = True
+
+
+@dataclass
+class Outcome:
+    """What came back: the executed notebook with its verdict, and what went wrong."""
+
+    student: str
+    notebook: dict
+    seconds: float
+    notes: list[str]
+    host: str = ""
+
+
+@contextlib.contextmanager
+def slot() -> Iterator[int]:
+    """A sandbox slot of this machine that no other process holds (a file lock per slot), so
+    that parallel sandboxes, from threads or from several worker processes, never share a user."""
+    folder = Path(tempfile.gettempdir()) / "itm528-sandbox-slots"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for number in range(SLOTS):
+        handle = (folder / f"{number}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        try:
+            yield number
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise RuntimeError(f"all {SLOTS} sandbox slots of this machine are busy")
+
+
+def grade(job: Job) -> Outcome:
+    """Execute ``job``'s notebook in a sandbox of its own, then decide its verdict."""
+    with slot() as number:
+        result = execute.run(job.notebook, number, job.limits, confined=job.confined)
+    notes = result.notes + verdict.decide(result.notebook)
+    return Outcome(job.student, dict(result.notebook), result.seconds, notes, os.uname().nodename)
