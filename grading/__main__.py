@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grading import autograde, course, public, queue, release, sandbox
+from grading import autograde, course, queue, release, sandbox
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         options = autograde.Options(limits, max(1, args.jobs), args.scheduler, not args.no_sandbox)
         autograde.grade(args.assignment, args.submissions, options)
     else:
+        from grading import public  # reads the book's conventions (tests/): only here
+
         public.write(args.dest, args.push)
 
 
