@@ -1,4 +1,11 @@
-"""A student-facing copy of the repository: no solutions, hidden tests or grading tools."""
+"""The public repository: a standalone, student-facing copy of this one (``make public``).
+
+It holds the book, the released assignments, ``utils`` and the tests that concern them, with a
+README and a Makefile of its own (from ``grading/public_template/``). It never holds
+``solutions/``, hidden tests, grading tools or tests, a gradebook or student work, and every file
+of it is scanned for fragments of solutions and hidden tests (``grading.fragments``) before it
+is left in place or pushed.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,23 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from grading import course
+import yaml
 
-EXCLUDED = ("solutions/", "grading/", "nbgrader_config.py", "tests/test_nbgrader_pipeline.py")
-"""Instructor-only paths: the source notebooks with solutions and hidden tests, and the tools
-and tests that read them."""
+from grading import course, fragments
+from tests import conventions
+
+INSTRUCTOR_ONLY = ("solutions/", "grading/", "tests/instructor/", "nbgrader_config.py")
+"""The source notebooks with solutions and hidden tests, and the tools and tests that read them."""
+
+SUBMISSION_DIRS = ("inbox", "submitted", "autograded", "feedback", "grades", "downloaded")
+"""Every folder where student work can be put: nbgrader's, and the README's example ``inbox``."""
+
+TEMPLATE = Path(__file__).resolve().parent / "public_template"
+FROM_TEMPLATE = ("README.md", "Makefile")
+"""The files the copy gets from ``TEMPLATE`` instead of this repository's own."""
+
+INSTRUCTOR_KEY = "instructor_repository"
+"""The entry of ``_config.yml`` that names the private repository; the copy leaves it out."""
 
 
 def tracked_files() -> list[str]:
@@ -21,17 +40,117 @@ def tracked_files() -> list[str]:
     return [f for f in out.stdout.split("\0") if f]
 
 
-def write(dest: Path) -> Path:
-    """Copy the tracked files, less the instructor-only ones, into the new folder ``dest``."""
+def is_student_work(path: str) -> bool:
+    """Whether ``path`` (relative to the root) lies in a submission folder or is a gradebook."""
+    parts = Path(path).parts
+    return parts[0] in SUBMISSION_DIRS or Path(path).name.startswith("gradebook.db")
+
+
+def private_repository() -> str:
+    """The private repository's URL (``instructor_repository.url`` in ``_config.yml``)."""
+    return conventions.config()[INSTRUCTOR_KEY]["url"].rstrip("/")
+
+
+def slug(url: str) -> str:
+    """``owner/name`` of a GitHub URL."""
+    return url.rstrip("/").removeprefix("https://github.com/")
+
+
+def selection(files: list[str]) -> list[str]:
+    """The tracked files the copy takes; SystemExit if student work is tracked."""
+    tracked_work = [f for f in files if is_student_work(f)]
+    if tracked_work:
+        listed = "\n  ".join(tracked_work[:20])
+        raise SystemExit(
+            f"student work is tracked in git; untrack it (git rm --cached) before `make public`:"
+            f"\n  {listed}"
+        )
+    return [
+        f for f in files
+        if not f.startswith(INSTRUCTOR_ONLY) and f not in FROM_TEMPLATE
+        and (course.ROOT / f).is_file()
+    ]  # fmt: skip
+
+
+def render(name: str) -> str:
+    """The copy's ``name`` from the template, with the public repository filled in."""
+    url, branch = conventions.repository()
+    text = (TEMPLATE / name).read_text()
+    for key, value in {"url": url, "branch": branch, "colab": conventions.colab_url("")}.items():
+        text = text.replace("{{" + key + "}}", value.rstrip("/"))
+    if "{{" in text:
+        unknown = text[text.index("{{") :][:30]
+        raise SystemExit(f"{TEMPLATE / name}: an unknown placeholder in {unknown!r}")
+    return text
+
+
+def public_config(text: str) -> str:
+    """``_config.yml`` without the ``instructor_repository`` entry and the comment above it;
+    SystemExit unless the result reads as exactly the same configuration less that entry."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, ln in enumerate(lines) if ln.startswith(f"{INSTRUCTOR_KEY}:")), None)
+    if start is None:
+        return text
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+        end += 1
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    result = "".join(lines[:start] + lines[end:])
+    expected = {k: v for k, v in yaml.safe_load(text).items() if k != INSTRUCTOR_KEY}
+    if yaml.safe_load(result) != expected:
+        raise SystemExit(f"_config.yml: could not leave out {INSTRUCTOR_KEY} cleanly")
+    return result
+
+
+def check_dest(dest: Path) -> Path:
+    """``dest`` resolved; SystemExit if it is inside this repository, a file, or not empty."""
     dest = Path(dest).resolve()
     if dest == course.ROOT or course.ROOT in dest.parents:
         raise SystemExit(f"{dest} is inside the repository; choose a folder outside it")
-    if dest.exists() and any(dest.iterdir()):
-        raise SystemExit(f"{dest} exists and is not empty; choose a new folder")
-    files = [f for f in tracked_files() if not f.startswith(EXCLUDED)]
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise SystemExit(f"{dest} exists and is not an empty folder; choose a new folder")
+    return dest
+
+
+def problems(dest: Path) -> list[str]:
+    """What makes the copy unfit to publish: fragments of solutions or hidden tests, files of
+    the grading side, and any mention of the private repository."""
+    found = [f"fragment of a solution or hidden test in {f}"
+             for f in fragments.scan(dest, fragments.secret_windows(course.ROOT))]  # fmt: skip
+    for path in dest.rglob("*"):
+        relative = path.relative_to(dest).as_posix()
+        if relative.startswith(INSTRUCTOR_ONLY) or is_student_work(relative):
+            found.append(f"instructor-only or student file {relative}")
+    private = slug(private_repository()).lower()
+    for path in (p for p in dest.rglob("*") if p.is_file()):
+        if private in path.read_text(errors="ignore").lower():
+            found.append(f"{path.relative_to(dest)} names the private repository {private}")
+    return found
+
+
+def write(dest: Path, push: str | None = None) -> Path:
+    """Write the public copy into the new or empty folder ``dest``; with ``push``, commit it and
+    push it to that git remote (see ``grading.public_push``)."""
+    dest = check_dest(dest)
+    existed = dest.exists()
+    files = selection(tracked_files())
     for name in files:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(course.ROOT / name, target)
-    print(f"wrote {len(files)} files to {dest} (without {', '.join(EXCLUDED)})")
+    for name in FROM_TEMPLATE:
+        (dest / name).write_text(render(name))
+    (dest / "_config.yml").write_text(public_config((course.ROOT / "_config.yml").read_text()))
+    found = problems(dest)
+    if found:
+        shutil.rmtree(dest)
+        if existed:
+            dest.mkdir()
+        raise SystemExit("the public copy was not written:\n  " + "\n  ".join(found))
+    print(f"wrote {len(files) + len(FROM_TEMPLATE)} files to {dest}")
+    if push:
+        from grading import public_push
+
+        public_push.publish(dest, push, conventions.repository()[1], public_push.source_note())
     return dest

@@ -3,7 +3,8 @@
 Every notebook in ``book/`` and ``assignments/`` starts with
 
 1. a markdown title cell whose first line is ``# <title>`` followed by the "Open in Colab" badge
-   for exactly that notebook's path on the repository and branch named in ``_config.yml``;
+   for exactly that notebook's path on the public repository and branch named in ``_config.yml``
+   (``repository``; never the instructor's private one);
 2. the setup code cell below, the same in every notebook.
 
 Usage: ``python -m tests.conventions sync`` rewrites badges and setup cells of all notebooks to
@@ -56,7 +57,7 @@ def config() -> dict:
 
 
 def repository() -> tuple[str, str]:
-    """(repository URL without a trailing slash, branch) from ``_config.yml``."""
+    """(URL without a trailing slash, branch) of the public repository, from ``_config.yml``."""
     repo = config()["repository"]
     return repo["url"].rstrip("/"), repo.get("branch", "main")
 
