@@ -163,29 +163,6 @@ def test_built_book_has_no_solution_or_hidden_test(assignment):
     assert leaks(HTML, assignment) == []
 
 
-def test_public_copy_has_no_solutions_grading_data_or_hidden_tests(tmp_path):
-    dest = tmp_path / "public"
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", "public", str(dest)], cwd=course.ROOT,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert (dest / "assignments" / A1 / f"{A1}.ipynb").exists()
-    assert (dest / "book" / "01_introduction.ipynb").exists()
-    for excluded in ("solutions", "grading", "nbgrader_config.py", "gradebook.db", "submitted"):
-        assert not (dest / excluded).exists(), f"{excluded} was copied into the public version"
-    for assignment in ASSIGNMENTS:
-        assert leaks(dest, assignment) == []
-
-
-def test_public_copy_refuses_a_folder_inside_the_repository():
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", "public", str(course.ROOT / "public")], cwd=course.ROOT,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode != 0 and "inside the repository" in result.stderr
-
-
 # --- grading a batch ------------------------------------------------------------------------
 
 # The parts a "partial" submission answers (default: the first and third tested parts).
