@@ -52,6 +52,13 @@ class _SandboxedKernelManager(AsyncKernelManager):
     ipc_dir: Path | None = None
     confined = True
 
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None:  # a signal would reach bubblewrap, not the kernel inside it
+            spec.interrupt_mode = "message"
+        return spec
+
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
         if self.confined and os.geteuid() == 0:  # readable by the kernel's own user only
@@ -76,6 +83,11 @@ class _LimitedClient(NotebookClient):
     def __init__(self, *args, output_bytes: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.output_bytes, self.used_bytes, self.truncated = output_bytes, 0, False
+        self.timed_out = 0
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.timed_out += 1
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(str(msg.get("content", "")))
@@ -124,7 +136,7 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
         notes.append(
             f"the notebook printed more than {limits.output_mb:g} MB; the rest was dropped"
         )
-    if any(o.get("ename") == "CellTimeoutError" for c in nb.cells for o in c.get("outputs", [])):
+    if client.timed_out:
         notes.append(
             f"a cell ran past the per-cell limit of {limits.cell_seconds:.0f} s and was interrupted"
         )
@@ -132,17 +144,26 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
 
 
 async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> None:
+    task = asyncio.ensure_future(client.async_execute())
     try:
-        await asyncio.wait_for(client.async_execute(), timeout=seconds)
-    except asyncio.TimeoutError:
-        notes.append(
-            f"the notebook ran past the per-submission limit of {seconds:.0f} s and was "
-            "stopped; cells it did not reach score 0"
-        )
-    except DeadKernelError:
-        notes.append("the notebook stopped its Python kernel (e.g. exit()); later cells score 0")
-    except CellTimeoutError:
-        notes.append("a cell did not answer an interrupt after its time limit; it was stopped")
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+        if not done:  # the whole notebook's time is up: stop it, whatever it does now
+            notes.append(
+                f"the notebook ran past the per-submission limit of {seconds:.0f} s and was "
+                "stopped; cells it did not reach score 0"
+            )
+            task.cancel()
+            await asyncio.wait({task}, timeout=30)
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: what a stopped notebook raised is not news
+        elif isinstance(task.exception(), DeadKernelError):
+            notes.append(
+                "the notebook stopped its Python kernel (e.g. exit()); later cells score 0"
+            )
+        elif isinstance(task.exception(), CellTimeoutError):
+            notes.append("a cell did not answer an interrupt after its time limit; it was stopped")
+        elif task.exception() is not None:
+            raise task.exception()
     finally:
         if client.km is not None and client.km.has_kernel:
             await client.km.shutdown_kernel(now=True)

@@ -1,16 +1,37 @@
 """Feedback that shows students what each test expected and got, never the hidden tests.
 
 nbgrader's feedback page renders the autograded notebook, hidden tests included. This
-preprocessor (configured in nbgrader_config.py) removes the hidden regions from every cell and
-reduces each error in a test cell to its message, so that a traceback cannot quote hidden code.
+preprocessor (configured in nbgrader_config.py) removes the hidden regions from every cell,
+reduces each error in a test cell to its message, so that a traceback cannot quote hidden code,
+and removes every output, of any cell, that quotes a line of the hidden tests: a submission's
+own code can print what the kernel ran (IPython's input history, a hook that echoes each cell).
 """
 
 from __future__ import annotations
+
+import html
+import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 PLACEHOLDER = "# (hidden tests: their results are shown below)"
+REMOVED = "[output removed from the feedback: it quoted the hidden tests]\n"
+MIN_LINE = 12
+"""Hidden lines shorter than this (``)``, ``else:``) say nothing and are not searched for."""
+
+
+def hidden_lines(source: str) -> list[str]:
+    """The lines inside the hidden-test regions of ``source``, stripped."""
+    lines, hidden = [], False
+    for line in source.splitlines():
+        if BEGIN in line:
+            hidden = True
+        elif END in line:
+            hidden = False
+        elif hidden:
+            lines.append(line.strip())
+    return lines
 
 
 def redact_source(source: str) -> str:
@@ -27,8 +48,44 @@ def redact_source(source: str) -> str:
     return "\n".join(lines)
 
 
+def normalise(text: str) -> str:
+    """``text`` as a reader sees it: escapes of a printed ``repr`` and HTML entities undone,
+    every run of white space one space, so that a quoted line is found however it was printed."""
+    text = html.unescape(text)
+    for escaped, plain in (
+        ("\\n", "\n"),
+        ("\\t", "\t"),
+        ("\\'", "'"),
+        ('\\"', '"'),
+        ("\\\\", "\\"),
+    ):
+        text = text.replace(escaped, plain)
+    return re.sub(r"\s+", " ", text)
+
+
+def output_text(output) -> str:
+    """Everything textual in one output: stream text, error message, and text-like data."""
+    parts = [output.get("text", ""), output.get("ename", ""), output.get("evalue", "")]
+    parts += output.get("traceback", [])
+    for mime, value in output.get("data", {}).items():
+        if mime.startswith("text/") or mime.endswith(("json", "javascript", "svg+xml")):
+            parts.append(value if isinstance(value, str) else str(value))
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def quotes_any(text: str, needles: set[str]) -> bool:
+    """True if ``text`` (normalised) contains any of ``needles`` (normalised lines)."""
+    flat = normalise(text)
+    return any(needle in flat for needle in needles)
+
+
 class RedactHiddenTests(NbGraderPreprocessor):
-    """Remove hidden tests from sources and tracebacks in the feedback."""
+    """Remove hidden tests from sources, tracebacks and every output in the feedback."""
+
+    def preprocess(self, nb, resources):
+        lines = {ln for cell in nb.cells for ln in hidden_lines(cell.source)}
+        self._needles = {normalise(ln) for ln in lines if len(ln) >= MIN_LINE}
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -41,4 +98,16 @@ class RedactHiddenTests(NbGraderPreprocessor):
                     output["traceback"] = [
                         f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
                     ]
+        for i, output in enumerate(cell.get("outputs", [])):
+            if quotes_any(output_text(output), self._needles):
+                kind = "error" if output.get("output_type") == "error" else "stream"
+                cell.outputs[i] = _removed(kind)
         return cell, resources
+
+
+def _removed(kind: str) -> dict:
+    from nbformat.v4 import new_output
+
+    if kind == "error":  # keep the cell's failure (and its zero score) visible
+        return new_output("error", ename="Error", evalue=REMOVED.strip(), traceback=[REMOVED])
+    return new_output("stream", name="stdout", text=REMOVED)
