@@ -10,11 +10,13 @@ TORCH  := $(shell grep -E '^torch==' requirements.txt)
 # Progress bars stay in interactive use; the built book shows the printed results instead.
 BUILD_ENV := TQDM_DISABLE=1
 
-.PHONY: help install book test lint timings sync-notebooks assignments grade public clean
+.PHONY: help install book slides pdf test lint timings sync-notebooks assignments grade public clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (executes every chapter once)"
-	@echo "make test     build the book, then lint and run the whole test suite"
+	@echo "make slides   one reveal.js deck per chapter into _build/slides (from the built book)"
+	@echo "make pdf      the printable book, _build/pdf/itm528-book.pdf (needs Chromium)"
+	@echo "make test     build the book, slides and PDF, then lint and run the whole test suite"
 	@echo "make timings  write TIMINGS.md: per-notebook execution times from the last build"
 	@echo "make assignments              regenerate assignments/ from solutions/ (nbgrader)"
 	@echo "make grade A=a1_cnn [SUBMISSIONS=folder] [JOBS=n] [SCHEDULER=tcp://host:8786]"
@@ -36,11 +38,19 @@ book: $(STAMP)
 	$(BUILD_ENV) $(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
 
+# Slides and PDF read the executed chapters and pages of the book build; they execute nothing.
+slides: book
+	$(PY) -m export slides
+
+pdf: book
+	$(PY) -m export pdf
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: book lint
+# Without Debian's Chromium there is no PDF to test: its tests, like the browser tests, skip.
+test: book lint slides $(if $(wildcard /usr/bin/chromium),pdf)
 	$(BUILD_ENV) $(PY) -m pytest
 
 timings: book

@@ -159,22 +159,24 @@ class Builder:
     def code_cell(self, cell: nbformat.NotebookNode, mode: str) -> None:
         source = cell.source.rstrip()
         tags = set(cell.metadata.get("tags", []))
+        outputs = [] if "remove-output" in tags else self._outputs(cell)
+        if mode == "notes":  # the code and all it shows, in the notes
+            self.pending += [code_item(source).html, *(o.html for o in outputs)]
+            return
         new = mode == "new"
         lines = source.splitlines()
-        if mode == "notes" or len(lines) > SHORT_CODE and mode != "show":
+        if "remove-input" in tags or "hide-input" in tags or not source:
+            units = []
+        elif len(lines) > SHORT_CODE and mode != "show":
             self.pending.append(code_item(source).html)
             note = f'<p class="aside">{len(lines)} lines of code: in the speaker notes</p>'
             units = [Item(note, 34)]
-        elif "remove-input" in tags or "hide-input" in tags or not source:
-            units = []
         else:
             units = [code_item(c) for c in code_chunks(lines, self.current().budget())]
         for unit in units[:-1]:
             self.add([unit], new)
             new = False
-        outputs = [] if "remove-output" in tags else self._outputs(cell)
-        texts = [o for o in outputs if o.figure is None]
-        head = units[-1:] + texts
+        head = units[-1:] + [o for o in outputs if o.figure is None]
         if head:
             self.add(head, new)
             new = False
