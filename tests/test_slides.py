@@ -202,6 +202,14 @@ def deck_file(chapter):
 
 
 @pytest.mark.book
+def test_landing_page_links_the_slides_index():
+    from tests.test_book import page
+
+    links = page("intro.html").links
+    assert "../slides/index.html" in links, "the book's landing page does not link the slides"
+
+
+@pytest.mark.book
 def test_index_links_every_deck():
     index = (SLIDES / "index.html").read_text() if (SLIDES / "index.html").exists() else ""
     assert index, f"{SLIDES / 'index.html'} is missing: run `make slides`"
