@@ -138,7 +138,8 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
         )
     if client.timed_out:
         notes.append(
-            f"a cell ran past the per-cell limit of {limits.cell_seconds:.0f} s and was interrupted"
+            f"a cell ran past the per-cell time limit of {limits.cell_seconds:.0f} s and was "
+            "interrupted"
         )
     return RunResult(nb, time.perf_counter() - started, notes)
 
@@ -162,8 +163,12 @@ async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> 
             )
         elif isinstance(task.exception(), CellTimeoutError):
             notes.append("a cell did not answer an interrupt after its time limit; it was stopped")
-        elif task.exception() is not None:
-            raise task.exception()
+        elif task.exception() is not None:  # e.g. a kernel that sent malformed messages
+            err = task.exception()
+            notes.append(
+                f"the notebook's kernel broke off ({type(err).__name__}: {str(err)[:120]}); "
+                "cells from there on score 0"
+            )
     finally:
         if client.km is not None and client.km.has_kernel:
             await client.km.shutdown_kernel(now=True)

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,9 +204,14 @@ def command_line(
 
 
 def _rlimits(limits: Limits) -> list[str]:
+    # the process limit counts every process of the user: as root that is the slot's own user;
+    # otherwise the grading user's processes outside the sandbox count too
+    processes = limits.processes
+    if os.geteuid() != 0:
+        processes += len(_processes_of(os.getuid()))
     out = [
         "prlimit",
-        f"--nproc={limits.processes}",
+        f"--nproc={processes}",
         f"--fsize={limits.file_mb * 2**20}",
         "--core=0",
     ]
@@ -227,11 +233,28 @@ def _privileges(slot: int) -> list[str]:
     ]  # fmt: skip
 
 
-def kill_leftovers(slot: int) -> None:
-    """Kill every process of the slot's sandbox user (none should remain once bubblewrap is
-    gone; this is the second line of defence)."""
-    if os.geteuid() == 0:
-        subprocess.run(["pkill", "-KILL", "-U", str(sandbox_uid(slot))], capture_output=True)
+def kill_leftovers(slot: int, wait: float = 10.0) -> None:
+    """Kill every process of the slot's sandbox user and wait until they are gone, so that the
+    next sandbox of this slot starts with its full process limit (none should remain once
+    bubblewrap is gone; this is the second line of defence)."""
+    if os.geteuid() != 0:
+        return
+    uid, deadline = sandbox_uid(slot), time.monotonic() + wait
+    while _processes_of(uid) and time.monotonic() < deadline:
+        subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
+        time.sleep(0.05)
+
+
+def _processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
 
 
 @functools.cache

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
+import nbformat
 import pytest
 
-from grading import sandbox
+from grading import course, sandbox
 
 
 def sandbox_or_skip() -> None:
@@ -70,3 +77,57 @@ def sandbox_processes() -> list[str]:
         if sandbox.UID_BASE <= uid < sandbox.UID_BASE + 256:
             found.append(f"{entry} {uid} {command.decode(errors='replace')[:80]}")
     return found
+
+
+COURSE_PARTS = ("grading", "solutions", "assignments", "nbgrader_config.py")
+
+
+def scratch_course(root: Path) -> Path:
+    """A copy of the course directory (what grading reads) in ``root``."""
+    for name in COURSE_PARTS:
+        source = course.ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, root / name)
+    return root
+
+
+def write_inbox(root: Path, notebooks: dict[str, object]) -> Path:
+    """``root/inbox/<student>.ipynb`` for each notebook (or raw bytes) of ``notebooks``."""
+    inbox = root / "inbox"
+    inbox.mkdir(exist_ok=True)
+    for student, nb in notebooks.items():
+        path = inbox / f"{student}.ipynb"
+        if isinstance(nb, bytes):
+            path.write_bytes(nb)
+        else:
+            nbformat.write(nb, path)
+    return inbox
+
+
+def grade_cli(root: Path, assignment: str, *args: str, timeout: float = 1800):
+    """``python -m grading grade`` in the scratch course ``root``; its completed process."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "grading", "grade", assignment, *args],
+        cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def read_csv(path: Path) -> dict[str, dict[str, str]]:
+    with path.open() as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def tree_digest(*folders: Path) -> dict[str, str]:
+    """Path -> SHA-256 of every file under ``folders``: equal digests, byte-identical trees."""
+    digest = {}
+    for folder in folders:
+        files = (
+            [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+        )
+        for path in files:
+            if "__pycache__" not in path.parts:
+                digest[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest

@@ -157,7 +157,7 @@ def test_kernel_runs_in_the_sandbox_and_limits_are_reported():
     assert int(uid) != os.geteuid() and cwd == "/scratch"
     assert result.notebook.cells[1].outputs[-1]["output_type"] == "error"
     assert result.notebook.cells[2].outputs[0]["text"].strip() == "after the loop"
-    assert any("per-cell limit" in n for n in result.notes)
+    assert any("per-cell time limit" in n for n in result.notes)
     assert any("printed more than" in n for n in result.notes)
     assert sandbox_processes() == []
 
