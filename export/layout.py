@@ -110,9 +110,13 @@ def block_item(block: markdown.Block) -> Item:
     return Item(block.html, block_height(block))
 
 
+LIST_MARGIN, ITEM_MARGIN = 12, 8  # px below a list and below each of its items (deck.CSS)
+
+
 def list_item(item_html: str) -> Item:
-    """One item of a list."""
-    return Item(item_html, block_height(markdown.Block("list", item_html, strip_tags(item_html))))
+    """One item of a list (the list's own margin not included: see LIST_MARGIN)."""
+    lines = wrapped(strip_tags(item_html).strip().splitlines() or [""], TEXT_CHARS)
+    return Item(item_html, lines * TEXT_LINE + ITEM_MARGIN)
 
 
 def strip_tags(text: str) -> str:

@@ -21,6 +21,7 @@ import nbformat
 from export import markdown
 from export.book import PNG, png_size
 from export.layout import (
+    LIST_MARGIN,
     SHORT_CODE,
     Item,
     Slide,
@@ -34,6 +35,7 @@ from export.layout import (
 )
 
 MODES = ("", "new", "skip", "notes", "show")
+MARGIN = Item("", LIST_MARGIN)  # the room a list needs below its items
 SLIDE_TYPES = {"slide": "new", "subslide": "new", "skip": "skip", "notes": "notes"}
 
 
@@ -94,14 +96,13 @@ class Builder:
             points: list[Item] = []
             for paragraph in self.prose:
                 point = list_item(f"<li>{first_sentence(paragraph)}</li>")
-                if not slide.fits([*points, point]):
+                if not slide.fits([*points, point, MARGIN]):
                     break
                 points.append(point)
             if points:
                 joined = "".join(p.html for p in points)
-                slide.items.append(
-                    Item(f'<ul class="points">{joined}</ul>', sum(p.height for p in points))
-                )
+                height = sum(p.height for p in points) + LIST_MARGIN
+                slide.items.append(Item(f'<ul class="points">{joined}</ul>', height))
         self.prose = []
 
     # Cells -----------------------------------------------------------------------------------
@@ -147,14 +148,15 @@ class Builder:
             slide.notes.extend(self.pending)
             self.pending = []
             new, take = False, 1
-            while take < len(items) and self.current().fits(items[: take + 1]):
+            while take < len(items) and self.current().fits([*items[: take + 1], MARGIN]):
                 take += 1
             chunk, items = items[:take], items[take:]
             joined = "".join(i.html for i in chunk)
             start = f' start="{number}"' if tag == "ol" and number > 1 else ""
             number += len(chunk)
             joined = f"<{tag}{start}>{joined}</{tag}>"
-            self.current().items.append(Item(joined, sum(i.height for i in chunk)))
+            height = sum(i.height for i in chunk) + LIST_MARGIN
+            self.current().items.append(Item(joined, height))
 
     def code_cell(self, cell: nbformat.NotebookNode, mode: str) -> None:
         source = cell.source.rstrip()
