@@ -21,6 +21,7 @@ from export import PDF, book, markdown, printbook
 from export.pdf import CHROMIUM, count
 
 CHAPTERS = book.chapters()
+executed = cache(book.executed)  # each chapter read from the build cache once
 POPPLER = ("pdftotext", "pdfinfo", "pdfimages", "pdftohtml")
 
 
@@ -86,13 +87,13 @@ def outline() -> list[tuple[str, int, list]]:
 
 
 def chapter_title(path) -> str:
-    return book.executed(path).cells[0].source.splitlines()[0].removeprefix("# ").strip()
+    return executed(path).cells[0].source.splitlines()[0].removeprefix("# ").strip()
 
 
 def sections(path) -> list[str]:
     lines = (
         line
-        for cell in book.executed(path).cells
+        for cell in executed(path).cells
         if cell.cell_type == "markdown"
         for line in cell.source.splitlines()
     )
@@ -141,7 +142,7 @@ def test_pages_and_images_match_the_chapters_figures():
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
     rows = _run("pdfimages", "-list", str(PDF)).splitlines()[2:]
     images = sum(1 for row in rows if row.split()[2] == "image")
-    figures = {f for path in CHAPTERS for f in book.figures(book.executed(path))}
+    figures = {f for path in CHAPTERS for f in book.figures(executed(path))}
     print(f"{PDF.name}: {pages} pages, {images} images, {len(figures)} distinct figures")
     assert images == len(figures), f"{images} images in the PDF, {len(figures)} figures in chapters"
     assert count(PDF.read_bytes()) == (pages, len(rows))
@@ -158,7 +159,7 @@ def test_code_and_results_are_wrapped_not_cut_at_the_page_edge():
     )  # page footers ("12 / 143") out
     lines = []
     for path in CHAPTERS:
-        for cell in book.executed(path).cells:
+        for cell in executed(path).cells:
             if cell.cell_type == "code":
                 lines += cell.source.splitlines()
                 lines += [

@@ -13,6 +13,7 @@ import http.server
 import re
 import struct
 import zlib
+from functools import cache
 from html.parser import HTMLParser
 
 import nbformat
@@ -23,6 +24,7 @@ from export.layout import SHORT_CODE
 from tests.test_browser import _QuietHandler, _require_browser
 
 CHAPTERS = book.chapters()
+executed = cache(book.executed)  # each chapter read from the build cache once
 IDS = [p.stem for p in CHAPTERS]
 
 
@@ -228,16 +230,16 @@ def test_deck_is_offline_and_has_every_figure_and_section(chapter):
     for resource in deck.resources:
         if not resource.startswith("data:"):
             assert (SLIDES / resource).is_file(), f"{chapter.stem}: {resource} is missing"
-    executed = book.executed(chapter)
+    nb = executed(chapter)
     expected = {
         f"{chapter.stem}/{hashlib.sha1(base64.b64decode(f)).hexdigest()[:12]}.png"
-        for f in book.figures(executed)
+        for f in book.figures(nb)
     }
     assert expected, f"{chapter.stem}: the executed chapter has no figure"
     assert expected <= set(deck.images), f"{chapter.stem}: figures not in the deck"
     sections = [
         re.sub(r"<[^>]+>", "", markdown.inline(line[3:]))
-        for cell in executed.cells
+        for cell in nb.cells
         if cell.cell_type == "markdown"
         for line in cell.source.splitlines()
         if line.startswith("## ")
