@@ -159,7 +159,7 @@ async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> 
                 task.exception()  # retrieved: what a stopped notebook raised is not news
         elif isinstance(task.exception(), DeadKernelError):
             notes.append(
-                "the notebook stopped its Python kernel (e.g. exit()); later cells score 0"
+                "the notebook stopped the Python kernel (e.g. exit()); later cells score 0"
             )
         elif isinstance(task.exception(), CellTimeoutError):
             notes.append("a cell did not answer an interrupt after its time limit; it was stopped")
