@@ -10,7 +10,7 @@ TORCH  := $(shell grep -E '^torch==' requirements.txt)
 # Progress bars stay in interactive use; the built book shows the printed results instead.
 BUILD_ENV := TQDM_DISABLE=1
 
-.PHONY: help install book slides pdf test lint timings sync-notebooks assignments grade public clean
+.PHONY: help install book slides pdf test lint timings bench-grading sync-notebooks assignments grade public clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (executes every chapter once)"
@@ -18,6 +18,7 @@ help:
 	@echo "make pdf      the printable book, _build/pdf/itm528-book.pdf (needs Chromium)"
 	@echo "make test     build the book, slides and PDF, then lint and run the whole test suite"
 	@echo "make timings  write TIMINGS.md: per-notebook execution times from the last build"
+	@echo "make bench-grading            write GRADING_TIMINGS.md: sandboxed grading times"
 	@echo "make assignments              regenerate assignments/ from solutions/ (nbgrader)"
 	@echo "make grade A=a1_cnn [SUBMISSIONS=folder] [JOBS=n] [SCHEDULER=tcp://host:8786]"
 	@echo "                              autograde in sandboxes; writes grades/A.csv, feedback/"
@@ -55,6 +56,9 @@ test: book lint slides $(if $(wildcard /usr/bin/chromium),pdf)
 
 timings: book
 	$(PY) -m tests.timings TIMINGS.md
+
+bench-grading: $(STAMP)
+	$(PY) -m tests.instructor.bench_grading GRADING_TIMINGS.md
 
 sync-notebooks: $(STAMP)
 	$(PY) -m tests.conventions sync

@@ -120,7 +120,7 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
     km.slot, km.limits, km.ipc_dir, km.confined = slot, limits, ipc_dir, confined
     client = _LimitedClient(
         nb, km=km, timeout=int(limits.cell_seconds), interrupt_on_timeout=True,
-        allow_errors=True, record_timing=False, startup_timeout=60,
+        allow_errors=True, record_timing=True, startup_timeout=60,
         output_bytes=int(limits.output_mb * 2**20),
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
                           "traceback": ["CellTimeoutError: the cell ran past its time limit"]},
