@@ -27,9 +27,17 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grading import sandbox
 
+BOOT = (
+    "import ctypes; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); "  # PR_SET_DUMPABLE 0
+    "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()"
+)
+"""The kernel makes itself non-dumpable first: no other process of the sandbox user (a child the
+notebook started) may then ptrace it or read and write its memory through /proc."""
+
 KERNEL_ARGV = [
-    sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+    sys.executable, "-c", BOOT, "-f", "{connection_file}",
     "--HistoryManager.enabled=False", "--IPKernelApp.matplotlib=inline",
+    "--IPKernelApp.ignore_cwd=True",
 ]  # fmt: skip
 
 
@@ -141,7 +149,32 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
             f"a cell ran past the per-cell time limit of {limits.cell_seconds:.0f} s and was "
             "interrupted"
         )
+    notes += _limits_hit(nb, limits)
     return RunResult(nb, time.perf_counter() - started, notes)
+
+
+LIMIT_SIGNS = {
+    "memory": ("MemoryError", "Cannot allocate memory", "DefaultCPUAllocator: can't allocate"),
+    "processes": ("can't start new thread", "Resource temporarily unavailable"),
+    "scratch disk": ("No space left on device", "File too large"),
+}
+
+
+def _limits_hit(nb, limits: sandbox.Limits) -> list[str]:
+    """A note for each sandbox limit that an error of the notebook shows it ran into."""
+    errors = [
+        f"{o.get('ename', '')}: {o.get('evalue', '')}"
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    sizes = {"memory": f"{limits.memory_gb:g} GB", "processes": f"{limits.processes}",
+             "scratch disk": f"{limits.scratch_mb} MB"}  # fmt: skip
+    return [
+        f"a cell ran into the sandbox's {name} limit ({sizes[name]})"
+        for name, signs in LIMIT_SIGNS.items()
+        if any(sign in e for e in errors for sign in signs)
+    ]
 
 
 async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> None:

@@ -174,6 +174,7 @@ def command_line(
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
+        "PYTHONSAFEPATH": "1",
         "TQDM_DISABLE": "1",
         "NBGRADER_EXECUTION": "autograde",
         "OMP_NUM_THREADS": str(limits.threads),

@@ -178,6 +178,20 @@ def test_a_notebook_past_its_total_limit_is_stopped_with_everything_it_started()
     assert sandbox_processes() == []
 
 
+def test_the_kernel_cannot_be_reached_by_its_own_children_nor_import_from_scratch():
+    nb = notebook(
+        "import os, subprocess, sys\npid = os.getpid()\n"
+        "open('/scratch/planted.py', 'w').write('print(1)')",
+        'probe = f\'open("/proc/{pid}/mem", "rb")\'\n'
+        "print(subprocess.run([sys.executable, '-c', probe], capture_output=True).returncode)",
+        "try:\n    import planted\n    print('imported')\n"
+        "except ImportError:\n    print('refused')",
+    )
+    result = execute.run(nb, 11, SMALL)
+    assert result.notebook.cells[1].outputs[0]["text"].strip() == "1"  # PermissionError
+    assert result.notebook.cells[2].outputs[0]["text"].strip() == "refused"
+
+
 def test_missing_bubblewrap_names_the_fix(monkeypatch):
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
