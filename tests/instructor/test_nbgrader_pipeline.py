@@ -27,7 +27,7 @@ from tests.test_book import HTML
 ASSIGNMENTS = [a for a in course.assignments() if (course.SOURCE / a / f"{a}.ipynb").exists()]
 A1 = "a1_cnn"
 CELL_TIMEOUT_S = (
-    60  # the batch's per-cell limit: the slowest honest cell (a training run) takes about 20 s
+    90  # the batch's per-cell limit: the slowest honest cell (a training run) takes about 20 s
 )
 
 
