@@ -69,6 +69,7 @@ class Match:
 
     @property
     def ambiguous(self) -> bool:
+        """True when the deciding step found more than one student."""
         return len(self.candidates) > 1
 
 

@@ -64,12 +64,14 @@ def test_moodle_export_identifies_by_id_number_or_email_and_gives_0_to_who_did_n
     )
 
 
-def test_both_files_read_back_as_csv_with_every_student(rows, tmp_path):
+def test_both_files_read_back_as_csv_with_every_student(rows, tmp_path, monkeypatch):
+    (tmp_path / "nbgrader_config.py").write_text('CANVAS_ASSIGNMENT_IDS = {"a1_cnn": 1}\n')
+    monkeypatch.setattr(course, "ROOT", tmp_path)
     canvas, moodle = lms.export("a2_rnn", rows, tmp_path)
     assert (canvas.name, moodle.name) == ("a2_rnn.canvas.csv", "a2_rnn.moodle.csv")
     with canvas.open(encoding="utf-8", newline="") as f:
         table = list(csv.reader(f))
-    assert table[0][-1] == "a2_rnn"  # no Canvas id is set for a2_rnn in nbgrader_config.py
+    assert table[0][-1] == "a2_rnn"  # no Canvas id is set for a2_rnn
     assert [r[2] for r in table[2:]] == ["2024001", "2024002", "2024003", "2024004"]
     with moodle.open(encoding="utf-8", newline="") as f:
         assert [r[0] for r in list(csv.reader(f))[1:]] == [r.student_id for r in rows]
