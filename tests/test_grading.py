@@ -241,3 +241,116 @@ def test_budget_notices_a_removed_counter_and_rejects_a_bad_budget(grader):
         with pytest.raises(ValueError, match="positive int"), grader.budget(bad):
             pass
     assert "budget" in grading._OWN_METHODS
+
+
+def test_expect_no_calls_finds_forbidden_functions_by_object_or_name(grader):
+    x, w = torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3)
+
+    def im2col(x, w):
+        return (w.reshape(3, -1) @ F.unfold(x, 3)).view(1, 3, 3, 3)
+
+    got = grader.expect_no_calls("im2col", ["conv"], im2col, x, w)
+    assert torch.allclose(got, F.conv2d(x, w), atol=1e-5)
+    for spelling in (F.conv2d, torch.conv2d, lambda x, w: torch.nn.Conv2d(2, 3, 3)(x),
+                     lambda x, w: torch.convolution(x, w, None, [1, 1], [0, 0], [1, 1], False,
+                                                    [0, 0], 1)):  # fmt: skip
+        with pytest.raises(AssertionError, match="calls conv.*does not allow"):
+            grader.expect_no_calls("im2col", ["conv"], spelling, x, w)
+    # by object: F.unfold is refused, the tensor method of the same name is not
+    grader.expect_no_calls("windows", [F.unfold], lambda: x.unfold(2, 3, 1))
+    with pytest.raises(AssertionError, match="windows calls unfold"):
+        grader.expect_no_calls("windows", [F.unfold], lambda: F.unfold(x, 3))
+
+
+def test_expect_no_autograd_sees_backward_grad_and_a_graph(grader):
+    x = torch.randn(4)
+    assert torch.equal(grader.expect_no_autograd("double", lambda x: 2 * x, x), 2 * x)
+
+    def with_grad(x):
+        x = x.clone().requires_grad_()
+        return torch.autograd.grad((x * x).sum(), x)[0]
+
+    def with_backward(x):
+        x = x.clone().requires_grad_()
+        (x * x).sum().backward()
+        return x.grad
+
+    def with_graph(x):  # a graph, even if the gradient is then taken another way
+        x = x.clone().requires_grad_()
+        return (x * x).detach()
+
+    for fn in (with_grad, with_backward, with_graph, torch.func.grad(lambda x: (x * x).sum())):
+        with pytest.raises(AssertionError, match="uses autograd"):
+            grader.expect_no_autograd("dx", fn, x)
+
+
+def test_expect_device_catches_tensors_left_on_the_cpu(grader):
+    meta = torch.empty(2, 3, device="meta")
+    assert grader.expect_device("ok", "meta", lambda x: x.new_zeros(2, 3) + x, meta).is_meta
+    assert grader.expect_device(
+        "moved", "meta", lambda x: torch.ones(3).to(x.device) + x, meta
+    ).is_meta
+    with pytest.raises(AssertionError, match="add combines tensors on cpu and meta"):
+        grader.expect_device("mixed", "meta", lambda x: torch.ones(3) + x, meta)
+    with pytest.raises(AssertionError, match="returns a tensor on cpu for inputs on meta"):
+        grader.expect_device("ignored", "meta", lambda device: torch.ones(2, 2), device="meta")
+
+    def filled_on_cpu(x):  # the output allocated on the CPU, then written into
+        y = torch.zeros(2, 3)
+        y[:, 0] = x[:, 0]
+        return y
+
+    with pytest.raises(AssertionError, match="returns a tensor on cpu"):
+        grader.expect_device("filled", "meta", filled_on_cpu, meta)
+    # code that needs the data cannot run on meta: nothing to check, no failure
+    assert grader.expect_device("data", "meta", lambda x: x.tolist(), meta) is None
+
+    class Table(torch.nn.Module):
+        def __init__(self, buffer):
+            super().__init__()
+            if buffer:
+                self.register_buffer("pe", torch.ones(3))
+            else:
+                self.pe = torch.ones(3)
+
+        def forward(self, x):
+            return x + self.pe
+
+    assert grader.expect_device("buffer", "meta", Table(True).to("meta"), meta).is_meta
+    with pytest.raises(AssertionError, match="register tables as buffers"):
+        grader.expect_device("attribute", "meta", Table(False).to("meta"), meta)
+
+
+def test_no_distributions_refuses_them_even_when_the_error_is_caught(grader):
+    mu = torch.zeros(3)
+    with grader.no_distributions("kl"):
+        mu.exp()
+    with pytest.raises(AssertionError, match="must not use torch.distributions"):
+        with grader.no_distributions("kl"):
+            torch.distributions.Normal(mu, 1.0)
+    with pytest.raises(AssertionError, match="uses torch.distributions \\(Normal\\)"):
+        with grader.no_distributions("kl"):
+            try:
+                torch.distributions.Normal(mu, 1.0)
+            except AssertionError:
+                pass
+    assert torch.distributions.Normal(mu, 1.0).mean.shape == (3,)  # restored afterwards
+
+
+def test_expect_grads_names_parameters_no_gradient_reached(grader):
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2))
+    net(torch.randn(1, 2)).sum().backward()
+    grader.expect_grads("net", net)
+    reused = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2))
+    reused[0](reused[0](torch.randn(1, 2))).sum().backward()
+    with pytest.raises(AssertionError, match=r"no gradient reached 1.weight, 1.bias"):
+        grader.expect_grads("reused", reused)
+
+
+def test_expect_logits_refuses_probabilities(grader):
+    logits = torch.randn(5, 10)
+    grader.expect_logits("scores", logits)
+    grader.expect_logits("log-probabilities", logits.log_softmax(-1))
+    for probabilities in (logits.softmax(-1), logits.sigmoid()):
+        with pytest.raises(AssertionError, match="as probabilities do: return logits"):
+            grader.expect_logits("scores", probabilities)
