@@ -70,6 +70,7 @@ grade: $(STAMP)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [SUBMISSIONS=<folder>] [JOBS=n] [SCHEDULER=tcp://host:8786]"; exit 2; }
 	$(PY) -m grading grade $(A) $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)") \
 		$(if $(JOBS),--jobs $(JOBS)) $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") \
+		$(if $(REGRADE),--regrade) $(if $(ROSTER),--roster "$(ROSTER)") \
 		$(if $(NO_SANDBOX),--no-sandbox)
 
 public: $(STAMP)

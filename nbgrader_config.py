@@ -14,6 +14,12 @@ if str(ROOT) not in sys.path:  # nbgrader loads the feedback preprocessor from g
 ASSIGNMENTS = ["a1_cnn", "a2_rnn", "a3_transformer", "a4_generative"]
 """The course's four assignments, in release order."""
 
+DEADLINES = {}
+"""Due dates and late penalties per assignment (see grading/deadlines.py), e.g.
+``{"a1_cnn": {"due": "2026-10-09T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3}}``:
+10 % of the score off per started day late, 0 after three days. ``"graded": "last"`` grades the
+last submission even when late; by default the last one before the deadline is graded."""
+
 CELL_TIMEOUT_S = 180
 """Per-cell limit at autograding: the slowest honest cell (training a CNN, about 15 s on a
 2-core CPU) with more than 3x headroom; an endless loop is interrupted after this."""

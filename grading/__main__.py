@@ -46,11 +46,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--scheduler", help="grade on a Dask cluster: its scheduler's address")
     p.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade every submission again, not only new and changed ones",
+    )
+    p.add_argument(
+        "--roster",
+        type=Path,
+        help="roster CSV (student_id,name,email,lms_id): names, LMS ids, who did not submit",
+    )
+    p.add_argument(
         "--no-sandbox",
         action="store_true",
         help="UNSAFE: run student code without bubblewrap, as yourself",
     )
-    # fmt: skip
 
     p = sub.add_parser("public", help="write a student-facing copy without solutions or grading")
     p.add_argument("dest", type=Path)
@@ -65,7 +74,10 @@ def main(argv: list[str] | None = None) -> None:
             cell_seconds=cell, submission_seconds=args.timeout, memory_gb=args.memory_gb,
             threads=max(1, queue.default_jobs() // max(1, args.jobs)),
         )  # fmt: skip
-        options = autograde.Options(limits, max(1, args.jobs), args.scheduler, not args.no_sandbox)
+        options = autograde.Options(
+            limits, max(1, args.jobs), args.scheduler, not args.no_sandbox, args.regrade,
+            args.roster,
+        )  # fmt: skip
         autograde.grade(args.assignment, args.submissions, options)
     else:
         from grading import public  # reads the book's conventions (tests/): only here

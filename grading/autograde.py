@@ -1,26 +1,40 @@
-"""The coordinator of a grading batch: intake, queue, gradebook, feedback and the CSV.
+"""The coordinator of a grading run: intake, queue, gradebook, feedback and the CSV.
 
-Every submission is repaired (intake), prepared from the gradebook, and sent to a worker that
-runs it in a sandbox of its own and decides its verdict (local workers, or a Dask cluster);
-results are stored in the gradebook here, by this one process, as they arrive. One broken or
-hostile submission never stops the batch: whatever happens to it is in its row of the CSV.
+A run takes new submissions into each student's history, picks the version to grade (the last
+before the deadline), and grades only what is new or changed since the last run, or everything
+after the source notebook changed or when asked (``REGRADE=1``). Each submission to grade is
+repaired (intake), prepared from the gradebook, and sent to a worker that runs it in a sandbox
+of its own and decides its verdict (local workers, or a Dask cluster); results are stored in
+the gradebook here, by this one process, as they arrive. One broken or hostile submission never
+stops the run: whatever happens to it is in its row of the CSV. One run at a time per course.
 """
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from grading import course, gradebook, queue, sandbox, submissions, worker
+from grading import (
+    course,
+    deadlines,
+    feedback,
+    gradebook,
+    history,
+    lock,
+    outputs,
+    queue,
+    sandbox,
+    submissions,
+    worker,
+)
 
 
 @dataclass
 class Options:
-    """How a batch is graded (the command line's options)."""
+    """How a run grades (the command line's options)."""
 
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     jobs: int = field(default_factory=queue.default_jobs)
@@ -28,10 +42,14 @@ class Options:
     """A Dask scheduler's address (``tcp://host:8786``): grade on its workers."""
     confined: bool = True
     """False only with ``--no-sandbox``: student code then runs unconfined (unsafe)."""
+    regrade: bool = False
+    """Grade every submission again, changed or not."""
+    roster: Path | None = None
+    """A roster CSV (student_id, name, email, lms_id): names, LMS ids, who did not submit."""
 
 
 def grade(assignment: str, source: Path | None = None, options: Options | None = None) -> Path:
-    """Intake, sandboxed autograding, feedback and CSV for every submission of ``assignment``."""
+    """One grading run of ``assignment``; returns the grades CSV."""
     options = options or Options()
     course.check_assignment(assignment)
     if options.confined:
@@ -39,82 +57,92 @@ def grade(assignment: str, source: Path | None = None, options: Options | None =
             sandbox.check()
         except sandbox.SandboxUnavailable as err:
             raise SystemExit(str(err)) from None
+    with lock.exclusive():
+        return _run(assignment, source, options)
+
+
+def _run(assignment: str, source: Path | None, options: Options) -> Path:
     release = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
-    gradebook.refresh(assignment)
-    paths = submissions.collect(assignment, source)
-    if not paths:
+    rule = deadlines.deadline(assignment)
+    if gradebook.refresh(assignment):
+        print(f"{assignment}: the source notebook changed; every submission is graded again")
+    gradebook.set_due(assignment, rule.due if rule else None)
+    source_hash = gradebook.source_hash(assignment)
+    students, problems = submissions.collect(assignment, source)
+    for problem in problems:
+        print(f"intake: {problem}")
+    if not students:
         raise SystemExit(f"no submissions of {assignment} in submitted/")
-    intakes = [submissions.repair(path, release) for path in paths]
-    jobs = [
-        worker.Job(
-            assignment,
-            i.student,
-            gradebook.prepare(assignment, i.student, i.notebook),
-            options.limits,
-            options.confined,
-        )  # fmt: skip
-        for i in intakes
-        if i.gradable
-    ]
-    by_student = {i.student: i for i in intakes}
-    for intake in intakes:
-        if not intake.gradable:
-            print(f"{intake.student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
-    if options.scheduler:
-        results = queue.dask(jobs, options.scheduler)
-    else:
-        results = queue.local(jobs, max(1, min(options.jobs, len(jobs))))
-    _store_all(assignment, results, by_student, len(jobs))
-    feedback = course.nbgrader("generate_feedback", assignment, "--force")
-    if feedback.returncode != 0:
-        print(f"feedback: nbgrader reported errors:\n{feedback.stderr[-3000:]}")
-    return write_csv(assignment, intakes, release)
+    intakes, jobs, versions = {}, [], {}
+    for student in students:
+        version = history.chosen(student, assignment, rule)
+        versions[student] = version
+        if not (
+            options.regrade or history.needs_grading(student, assignment, version, source_hash)
+        ):
+            intakes[student] = _from_history(student, assignment)
+            continue
+        path = history.install(student, assignment, version)
+        intake = submissions.repair(path, release)
+        intake.student = student
+        intakes[student] = intake
+        if intake.gradable:
+            submitted = deadlines.parse_time(version["submitted_at"])
+            nb = gradebook.prepare(assignment, student, path, submitted)
+            jobs.append(worker.Job(assignment, student, nb, options.limits, options.confined))
+        else:
+            print(f"{student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
+            history.graded(student, assignment, version, source_hash, intake.notes, None, False)
+    print(f"{len(jobs)} to grade, {len(students) - len(jobs)} unchanged since the last run")
+    if jobs:
+        if options.scheduler:
+            results = queue.dask(jobs, options.scheduler)
+        else:
+            results = queue.local(jobs, max(1, min(options.jobs, len(jobs))))
+        _store_all(assignment, results, intakes, versions, rule, source_hash, len(jobs))
+    rows = outputs.rows(assignment, release, intakes, versions, rule, options.roster)
+    _feedback(assignment)
+    out = outputs.write(assignment, release, rows)
+    outputs.export_lms(assignment, rows, options.roster)
+    return out
 
 
-def _store_all(assignment, results, by_student, total: int) -> None:
+def _from_history(student: str, assignment: str) -> submissions.Intake:
+    """The intake of a version graded in an earlier run, with that run's notes."""
+    graded = history.load(student, assignment)["graded"]
+    path = course.SUBMITTED / student / assignment / f"{assignment}.ipynb"
+    intake = submissions.Intake(student, path, list(graded["notes"]))
+    intake.gradable, intake.seconds = graded.get("gradable", True), graded.get("seconds")
+    return intake
+
+
+def _store_all(assignment, results, intakes, versions, rule, source_hash, total: int) -> None:
     """Store each result as it comes (the gradebook's one writer), with a progress line."""
     started, done = time.perf_counter(), 0
     for job, outcome, error in results:
-        intake = by_student[job.student]
+        intake, version = intakes[job.student], versions[job.student]
         done += 1
-        if outcome is None:
+        if outcome is None:  # kept ungraded in the history: the next run tries again
             intake.gradable = False
             intake.notes.append(f"not graded: its worker failed ({error}); run make grade again")
         else:
-            gradebook.store(assignment, job.student, outcome.notebook)
+            submitted = deadlines.parse_time(version["submitted_at"])
+            banner = deadlines.banner(rule, submitted)
+            gradebook.store(assignment, job.student, outcome.notebook, banner)
             intake.seconds = outcome.seconds
             intake.notes += outcome.notes
-        elapsed = time.perf_counter() - started
-        left = elapsed / done * (total - done)
-        print(
-            f"[{done}/{total}] {job.student}: graded in "
-            f"{'-' if outcome is None else f'{outcome.seconds:.1f} s'}; about {left:.0f} s left"
-            + "".join(f"\n  - {n}" for n in intake.notes),
-            flush=True,
-        )
+            history.graded(job.student, assignment, version, source_hash, intake.notes,
+                           outcome.seconds, True)  # fmt: skip
+        left = (time.perf_counter() - started) / done * (total - done)
+        took = "-" if outcome is None else f"{outcome.seconds:.1f} s"
+        print(f"[{done}/{total}] {job.student}: graded in {took}; about {left:.0f} s left"
+              + "".join(f"\n  - {n}" for n in intake.notes), flush=True)  # fmt: skip
 
 
-def write_csv(assignment: str, intakes: list[submissions.Intake], release) -> Path:
-    """grades/<assignment>.csv: one row per student, one column per graded cell."""
-    graded = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    cells = [c.metadata["nbgrader"]["grade_id"] for c in graded]
-    max_score = sum(float(c.metadata["nbgrader"]["points"]) for c in graded)
-    table = gradebook.scores(assignment)
-    course.GRADES.mkdir(exist_ok=True)
-    out = course.GRADES / f"{assignment}.csv"
-    with out.open("w", newline="") as f:
-        writer = csv.writer(f)
-        header = ["student", "score", "max_score", *cells, "needs_manual_grade", "seconds", "notes"]
-        writer.writerow(header)
-        for intake in sorted(intakes, key=lambda i: i.student):
-            row = table.get(intake.student) if intake.gradable else None
-            if row is None:  # unreadable, or nothing recorded: zero, with the reason
-                row = {"score": 0.0, "cells": {}, "needs_manual_grade": False}
-            values = ["" if row["cells"].get(c) is None else row["cells"][c] for c in cells]
-            seconds = "" if intake.seconds is None else f"{intake.seconds:.1f}"
-            writer.writerow([
-                intake.student, row["score"], max_score, *values, row["needs_manual_grade"],
-                seconds, "; ".join(intake.notes),
-            ])  # fmt: skip
-    print(f"wrote {out.relative_to(course.ROOT)} ({len(intakes)} submissions)")
-    return out
+def _feedback(assignment: str) -> None:
+    """nbgrader's feedback pages for every graded student, then "awaiting grading" marked."""
+    result = course.nbgrader("generate_feedback", assignment, "--force")
+    if result.returncode != 0:
+        print(f"feedback: nbgrader reported errors:\n{result.stderr[-3000:]}")
+    for page in course.FEEDBACK.glob(f"*/{assignment}/{assignment}.html"):
+        feedback.mark_awaiting(page)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -85,9 +86,13 @@ class RedactHiddenTests(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         lines = {ln for cell in nb.cells for ln in hidden_lines(cell.source)}
         self._needles = {normalise(ln) for ln in lines if len(ln) >= MIN_LINE}
+        self._waiting = _awaiting(resources.get("nbgrader", {}))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") in self._waiting:  # shown as "awaiting grading", never 0
+            meta["score"] = float("nan")
         if cell.cell_type != "code":
             return cell, resources
         had_hidden = BEGIN in cell.source
@@ -103,6 +108,31 @@ class RedactHiddenTests(NbGraderPreprocessor):
                 kind = "error" if output.get("output_type") == "error" else "stream"
                 cell.outputs[i] = _removed(kind)
         return cell, resources
+
+
+def _awaiting(info: dict) -> set[str]:
+    """Grade ids waiting for a manual grade in the student's submission (none without one)."""
+    if not info.get("student"):
+        return set()
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(info["db_url"]) as gb:
+        try:
+            sub = gb.find_submission(info["assignment"], info["student"])
+        except MissingEntry:
+            return set()
+        return {g.name for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade}
+
+
+_NAN_SCORE = re.compile(r"Score: nan / ([0-9.]+)")
+
+
+def mark_awaiting(page: Path) -> None:
+    """In a rendered feedback page, a score still to be given reads "awaiting grading"."""
+    text = page.read_text()
+    marked = _NAN_SCORE.sub(lambda m: f"Score: awaiting grading (of {m.group(1)})", text)
+    if marked != text:
+        page.write_text(marked)
 
 
 def _removed(kind: str) -> dict:

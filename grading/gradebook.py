@@ -8,9 +8,11 @@ on the database.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import tempfile
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -26,9 +28,13 @@ from nbgrader.preprocessors import (
     OverwriteKernelspec,
     SaveAutoGrades,
 )
+from sqlalchemy.exc import SAWarning
 from traitlets.config import Config, PyFileConfigLoader
 
 from grading import course
+
+# nbgrader's own API warns about its session handling on every new submission; it is harmless
+warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
 
 _STAMP = course.ROOT / ".gradebook-source"
 """Hash of the source notebooks last stored in the gradebook (git-ignored with it)."""
@@ -102,26 +108,50 @@ def _apply(steps, nb, resources):
     return nb
 
 
-def prepare(assignment: str, student: str, path: Path) -> dict:
+def _utc(when: dt.datetime | None) -> dt.datetime | None:
+    """nbgrader keeps times as naive UTC."""
+    return None if when is None else when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def set_due(assignment: str, due: dt.datetime | None) -> None:
+    """The assignment's due date, as nbgrader's formgrader shows it."""
+    with Gradebook(db_url(), course_id="itm528") as gb:
+        gb.update_or_create_assignment(assignment, duedate=_utc(due))
+
+
+def prepare(
+    assignment: str, student: str, path: Path, submitted: dt.datetime | None = None
+) -> dict:
     """The notebook to execute for ``student``: outputs cleared, read-only and test cells
     restored from the gradebook (hidden tests included), the course's kernel."""
     with Gradebook(db_url(), course_id="itm528") as gb:
         gb.update_or_create_student(student)
-        gb.update_or_create_submission(assignment, student)
+        gb.update_or_create_submission(assignment, student, timestamp=_utc(submitted))
     nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
     nb = _apply(SANITIZE, nb, _resources(assignment, student))
     return nb
 
 
-def store(assignment: str, student: str, executed: dict) -> Path:
+def store(assignment: str, student: str, executed: dict, banner: str = "") -> Path:
     """Save the executed notebook's scores in the gradebook and the notebook itself in
-    ``autograded/<student>/<assignment>/`` (where nbgrader's feedback reads it)."""
+    ``autograded/<student>/<assignment>/`` (where nbgrader's feedback reads it), with
+    ``banner`` (when it was submitted, how late) as its first cell."""
     nb = nbformat.from_dict(executed)
     nb = _apply(STORE, nb, _resources(assignment, student))
+    if banner:
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     out = course.AUTOGRADED / student / assignment / f"{assignment}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
+
+
+def set_penalty(assignment: str, student: str, points: float) -> None:
+    """Points taken off for lateness, where nbgrader's feedback and formgrader read them."""
+    with Gradebook(db_url(), course_id="itm528") as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
+        notebook.late_submission_penalty = points or None
+        gb.db.commit()
 
 
 def scores(assignment: str) -> dict[str, dict]:

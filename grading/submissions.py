@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import copy
 import json
-import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from grading import course
+from grading import course, history, identity
+from grading.identity import student_id  # noqa: F401 (part of this module's interface)
 
 
 def original_path(path: Path) -> Path:
     """Where the untouched submission is kept: ``submitted/<student>/<assignment>.original.ipynb``,
     outside the folder that nbgrader grades and copies into the feedback."""
     return path.parent.parent / f"{path.stem}.original.ipynb"
-
-
-_STUDENT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass
@@ -40,46 +36,53 @@ class Intake:
     seconds: float | None = None
 
 
-def student_id(name: str) -> str:
-    """A safe student id from a file or folder name: letters, digits, '_', '.', '-'."""
-    cleaned = _STUDENT_ID.sub("_", name).strip("._")
-    if not cleaned:
-        raise ValueError(f"cannot make a student id from {name!r}")
-    return cleaned
+def collect(assignment: str, source: Path | None) -> tuple[list[str], list[str]]:
+    """Take new submissions into the history; return the students with one, and the problems.
 
-
-def collect(assignment: str, source: Path | None) -> list[Path]:
-    """Bring submissions into ``submitted/<student>/<assignment>/<assignment>.ipynb``.
-
-    ``source`` is either nbgrader's own layout (``<source>/<student>/<assignment>/*.ipynb``) or a
-    folder of ``<student>.ipynb`` files, as downloaded from Colab or an LMS. Without ``source``,
-    what is already in ``submitted/`` is graded. Returns the submitted notebooks.
+    ``source`` is either nbgrader's own layout (``<source>/<student>/<assignment>/*.ipynb``,
+    with its ``timestamp.txt``) or a folder of ``<student>.ipynb`` files, as downloaded from
+    Colab or an LMS. Ids and collisions are settled for the whole folder before anything is
+    kept, and whatever cannot be taken (a ``.txt``, an unusable name) is reported, not fatal.
+    Without ``source``, what is already in ``submitted/`` is graded.
     """
+    problems: list[str] = []
     if source is not None:
         source = Path(source)
         if not source.is_dir():
             raise SystemExit(f"submissions folder {source} does not exist")
-        flat = sorted(p for p in source.glob("*.ipynb") if p.is_file())
-        nested = sorted(source.glob(f"*/{assignment}/{assignment}.ipynb"))
-        if not flat and not nested:
+        items, nested = [], set()
+        for path in sorted(source.iterdir()):
+            inner = path / assignment / f"{assignment}.ipynb"
+            if path.is_file() and path.suffix == ".ipynb":
+                items.append((path.stem, path))
+            elif path.is_dir() and inner.is_file():
+                items.append((path.name, inner))
+                nested.add(inner)
+            elif not path.name.startswith("."):
+                what = (
+                    "a folder without " + f"{assignment}/{assignment}.ipynb"
+                    if path.is_dir()
+                    else "not a notebook"
+                )
+                problems.append(f"{path.name}: ignored ({what})")
+        if not items:
             raise SystemExit(
                 f"no submissions in {source}: expected <student>.ipynb files or "
                 f"<student>/{assignment}/{assignment}.ipynb"
             )
-        for path in flat:
-            _place(path, student_id(path.stem), assignment)
-        for path in nested:
-            _place(path, student_id(path.parent.parent.name), assignment)
-    return sorted(course.SUBMITTED.glob(f"*/{assignment}/{assignment}.ipynb"))
-
-
-def _place(path: Path, student: str, assignment: str) -> None:
-    target = course.SUBMITTED / student / assignment / f"{assignment}.ipynb"
-    if target.resolve() == path.resolve():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    original_path(target).unlink(missing_ok=True)
+        found = identity.identify(items)
+        problems += found.problems
+        for student, path in found.by_student.items():
+            when = history.timestamp_of(path) if path in nested else None
+            history.add(student, assignment, path, when)
+    for path in sorted(course.SUBMITTED.glob(f"*/{assignment}/{assignment}.ipynb")):
+        student = path.parent.parent.name  # placed by hand or by nbgrader: keep it too
+        if not history.load(student, assignment)["versions"]:
+            history.add(student, assignment, path, history.timestamp_of(path))
+    students = sorted(
+        p.parent.parent.name for p in course.SUBMITTED.glob(f"*/{assignment}.history/history.json")
+    )
+    return students, problems
 
 
 def _nbg(cell) -> dict:
@@ -207,12 +210,36 @@ def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
         ):
             notes.append(f"read-only cell '{gid}' was edited; the grader uses the original")
 
-    if notes and notes != [n for n in notes if "was edited" in n]:
+    repaired = [n for n in notes if "was edited" not in n]
+    notes += _answers_elsewhere(nb, release, ref_by_id)
+    if repaired:
         original = original_path(path)
         if not original.exists():
             original.write_bytes(raw)
         nbformat.write(nb, path)
     return intake
+
+
+def _answers_elsewhere(nb, release, ref_by_id) -> list[str]:
+    """A note for each written answer left as the stub while the student wrote prose in a cell
+    of their own: it scores nothing there, so the TA should look."""
+    released = {c.source.strip() for c in release.cells}
+    prose = [
+        i for i, c in enumerate(nb.cells)
+        if c.cell_type in ("markdown", "raw") and not _gid(c)
+        and c.source.strip() not in released and len(c.source.split()) >= 12
+    ]  # fmt: skip
+    notes = []
+    for gid, ref in ref_by_id.items():
+        if ref.cell_type != "markdown" or not _nbg(ref).get("solution") or not prose:
+            continue
+        cell = next((c for c in nb.cells if _gid(c) == gid), None)
+        if cell is not None and cell.source.strip() == ref.source.strip():
+            notes.append(
+                f"written answer '{gid}' is empty, but the student wrote text in an added cell "
+                f"(position {prose[0] + 1}): grade it by hand"
+            )
+    return notes
 
 
 def _find_lost(nb, release, ref) -> int | None:

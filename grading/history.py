@@ -1,0 +1,113 @@
+"""Every submission a student made, with its time, and what each grading run made of it.
+
+``submitted/<student>/<assignment>.history/`` keeps each distinct version of a student's
+notebook (``<time>-<hash>.ipynb``) and ``history.json``: the versions with their submission
+times (nbgrader's ``timestamp.txt`` where the inbox has one, the intake time otherwise), the
+version last graded with the source it was graded against, and the notes of every run. The
+version to grade is the last one before the deadline (or the last one: see
+:mod:`grading.deadlines`); it is graded again only when it, or the source notebook, changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from grading import course, deadlines
+
+
+def folder(student: str, assignment: str) -> Path:
+    return course.SUBMITTED / student / f"{assignment}.history"
+
+
+def load(student: str, assignment: str) -> dict:
+    path = folder(student, assignment) / "history.json"
+    if not path.exists():
+        return {"versions": [], "graded": None, "runs": []}
+    return json.loads(path.read_text())
+
+
+def save(student: str, assignment: str, record: dict) -> None:
+    path = folder(student, assignment) / "history.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    tmp.replace(path)  # never half-written
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def add(student: str, assignment: str, path: Path, when: dt.datetime | None) -> bool:
+    """Keep ``path`` as a version of the student's submission; False if it is already kept."""
+    data = path.read_bytes()
+    record, sha = load(student, assignment), digest(data)
+    if any(v["hash"] == sha for v in record["versions"]):
+        return False
+    received = dt.datetime.now(dt.timezone.utc)
+    when = when or received
+    name = f"{when.strftime('%Y%m%dT%H%M%S')}-{sha[:10]}.ipynb"
+    target = folder(student, assignment) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    record["versions"].append({
+        "hash": sha, "file": name, "submitted_at": when.isoformat(),
+        "received_at": received.isoformat(), "from": path.name,
+    })  # fmt: skip
+    record["versions"].sort(key=lambda v: v["submitted_at"])
+    save(student, assignment, record)
+    return True
+
+
+def timestamp_of(path: Path) -> dt.datetime | None:
+    """nbgrader's ``timestamp.txt`` beside ``path``, if there is one and it is readable."""
+    stamp = path.parent / "timestamp.txt"
+    try:
+        return deadlines.parse_time(stamp.read_text()) if stamp.exists() else None
+    except ValueError:
+        return None
+
+
+def chosen(student: str, assignment: str, rule: deadlines.Deadline | None) -> dict | None:
+    """The version to grade: the last before the deadline where there is one, else the last."""
+    versions = load(student, assignment)["versions"]
+    if not versions:
+        return None
+    if rule is not None and rule.graded == "last_on_time":
+        on_time = [v for v in versions if deadlines.parse_time(v["submitted_at"]) <= rule.due]
+        if on_time:
+            return on_time[-1]
+    return versions[-1]
+
+
+def needs_grading(student: str, assignment: str, version: dict, source: str) -> bool:
+    """True unless ``version`` was graded already against this ``source`` hash."""
+    graded = load(student, assignment)["graded"]
+    return graded is None or graded["hash"] != version["hash"] or graded["source"] != source
+
+
+def install(student: str, assignment: str, version: dict) -> Path:
+    """Put ``version`` where nbgrader grades it, with its ``timestamp.txt``."""
+    target = course.SUBMITTED / student / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(folder(student, assignment) / version["file"], target)
+    when = deadlines.parse_time(version["submitted_at"])
+    (target.parent / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    original = target.parent.parent / f"{assignment}.original.ipynb"
+    original.unlink(missing_ok=True)
+    return target
+
+
+def graded(student: str, assignment: str, version: dict, source: str, notes: list[str],
+           seconds: float | None, gradable: bool = True) -> None:  # fmt: skip
+    """Record that ``version`` was graded now (or found ungradable), with this run's notes."""
+    record = load(student, assignment)
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    record["graded"] = {"hash": version["hash"], "source": source, "notes": notes,
+                        "seconds": seconds, "gradable": gradable, "at": now}  # fmt: skip
+    record["runs"].append({"at": now, "hash": version["hash"], "notes": notes})
+    save(student, assignment, record)
