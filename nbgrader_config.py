@@ -20,6 +20,9 @@ DEADLINES = {}
 10 % of the score off per started day late, 0 after three days. ``"graded": "last"`` grades the
 last submission even when late; by default the last one before the deadline is graded."""
 
+CANVAS_ASSIGNMENT_IDS = {}
+"""Canvas's id of each assignment (``{"a1_cnn": 12345}``), for the column of the Canvas export."""
+
 CELL_TIMEOUT_S = 180
 """Per-cell limit at autograding: the slowest honest cell (training a CNN, about 15 s on a
 2-core CPU) with more than 3x headroom; an endless loop is interrupted after this."""
