@@ -22,7 +22,8 @@ def read(path):
 
 def test_there_are_chapters():
     assert CHAPTERS, "no chapter notebooks found in book/"
-    assert CHAPTERS[0].name == "01_introduction.ipynb"
+    numbered = [p.name for p in CHAPTERS if not p.name.startswith("00_")]  # 00_: appendices
+    assert numbered[0] == "01_introduction.ipynb"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -145,3 +146,30 @@ def test_timings_table_lists_every_chapter(times):
     for path in CHAPTERS:
         assert f"`{path.as_posix()}`" in text
     assert "not executed" not in text
+
+
+PRIMER = conv.Path("book/00_pytorch_primer.ipynb")
+PRIMER_MESSAGES = [  # the messages its prose explains, as this version of PyTorch words them
+    "RuntimeError: mat1 and mat2 shapes cannot be multiplied (256x8 and 64x10)",
+    "RuntimeError: mat1 and mat2 must have the same dtype, but got Double and Float",
+    "RuntimeError: expected target dtype to be Long or Byte, but got Float",
+    "is not on the expected device",
+    "RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.",
+    "after backward pass 2: w.grad = 6.0",
+    "training loss per epoch: fit vs the loop | exact: True",
+]
+
+
+@pytest.mark.book
+def test_primer_shows_each_error_with_the_message_its_prose_explains():
+    nb = timings.executed_notebook(PRIMER)
+    if nb is None:
+        pytest.fail(f"{PRIMER} has no execution in the build cache: run `make book`")
+    stdout = "".join(
+        out.get("text", "")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream" and out.get("name") == "stdout"
+    )
+    missing = [m for m in PRIMER_MESSAGES if m not in stdout]
+    assert not missing, f"{PRIMER}: its outputs no longer show {missing}; update the prose"
