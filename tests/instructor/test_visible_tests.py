@@ -1,0 +1,91 @@
+"""Fair warning: every graded part's visible test compares values, not only shapes.
+
+Where a hidden test checks values, a student who passed the visible test should know that the
+interface and the common case are right (GRADING.md, rule 7). These checks read the source
+notebooks (no execution): the visible part of each autograded test cell, hidden regions removed,
+must compare a result with expected values, and a part graded against a threshold must print the
+margin to it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import nbformat
+import pytest
+
+from grading import course
+
+ASSIGNMENTS = [a for a in course.assignments() if (course.SOURCE / a / f"{a}.ipynb").exists()]
+HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S
+)
+
+
+def visible_tests(assignment: str) -> list[tuple[str, str]]:
+    """(grade id, visible source) of each autograded test cell of ``assignment``."""
+    nb = nbformat.read(course.SOURCE / assignment / f"{assignment}.ipynb", 4)
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cells.append((meta["grade_id"], HIDDEN.sub("", cell.source)))
+    return cells
+
+
+CELLS = [(a, gid, src) for a in ASSIGNMENTS for gid, src in visible_tests(a)]
+IDS = [f"{a}/{gid}" for a, gid, _ in CELLS]
+
+
+def _is_number(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def compares_values(tree: ast.AST) -> bool:
+    """A call of GRADER.expect_close or torch.equal, or GRADER.expect_true of a comparison with
+    a number (a metric against its threshold, an error against a tolerance)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr in ("expect_close", "equal"):
+            return True
+        if node.func.attr == "expect_true" and node.args:
+            for sub in ast.walk(node.args[0]):
+                if isinstance(sub, ast.Compare) and any(
+                    _is_number(side) for side in [sub.left, *sub.comparators]
+                ):
+                    return True
+    return False
+
+
+def test_every_assignment_has_visible_tests():
+    assert {a for a, _, _ in CELLS} == set(ASSIGNMENTS) and len(ASSIGNMENTS) == 4
+
+
+@pytest.mark.parametrize("assignment, grade_id, source", CELLS, ids=IDS)
+def test_the_visible_test_compares_values(assignment, grade_id, source):
+    tree = ast.parse(source)
+    assert compares_values(tree), (
+        f"{assignment}/{grade_id}: the visible test checks no values (only shapes or types): "
+        "compare one small case with expected values, with the options the hidden tests use"
+    )
+
+
+@pytest.mark.parametrize("assignment, grade_id, source", CELLS, ids=IDS)
+def test_a_part_with_a_threshold_prints_the_margin(assignment, grade_id, source):
+    tree = ast.parse(source)
+    last = tree.body[-1]
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.IfExp)):
+        pytest.skip("no partial credit: no threshold")
+    assert "margin" in source and "seeds" in source, (
+        f"{assignment}/{grade_id}: a part scored against a threshold prints the margin to it and "
+        "how much seeds move the result"
+    )
+
+
+def test_the_check_tells_values_from_shapes():
+    shapes_only = ast.parse('GRADER.expect_tensor("y", y, (2, 3))\nGRADER.expect_true(ok, "m")')
+    assert not compares_values(shapes_only)
+    assert compares_values(ast.parse('GRADER.expect_close("y", y, expected)'))
+    assert compares_values(ast.parse('GRADER.expect_true(accuracy >= 0.95, "low")'))
