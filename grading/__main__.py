@@ -72,7 +72,6 @@ def main(argv: list[str] | None = None) -> None:
         cell = args.cell_timeout or float(course.config_constant("CELL_TIMEOUT_S"))
         limits = sandbox.Limits(
             cell_seconds=cell, submission_seconds=args.timeout, memory_gb=args.memory_gb,
-            threads=max(1, queue.default_jobs() // max(1, args.jobs)),
         )  # fmt: skip
         options = autograde.Options(
             limits, max(1, args.jobs), args.scheduler, not args.no_sandbox, args.regrade,

@@ -73,7 +73,9 @@ class Limits:
     output_mb: float = 4.0
     """Text and images a notebook may print; more is dropped and reported."""
     threads: int = 1
-    """Threads of the numerical libraries (OMP/MKL/torch) in the kernel."""
+    """Threads of the numerical libraries (OMP/MKL/torch) in the kernel. One: the small
+    operations of the assignments' training gain nothing from more, and lose ten times over
+    when another process shares the core (A2's reference took 108 s with two, 8 s with one)."""
 
 
 def gpu_devices() -> list[str]:
