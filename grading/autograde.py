@@ -11,6 +11,7 @@ stops the run: whatever happens to it is in its row of the CSV. One run at a tim
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,8 @@ def _store_all(assignment, results, intakes, versions, rule, source_hash, total:
                            outcome.seconds, True)  # fmt: skip
         left = (time.perf_counter() - started) / done * (total - done)
         took = "-" if outcome is None else f"{outcome.seconds:.1f} s"
+        if outcome is not None and outcome.host != os.uname().nodename:
+            took += f" on {outcome.host}"
         print(f"[{done}/{total}] {job.student}: graded in {took}; about {left:.0f} s left"
               + "".join(f"\n  - {n}" for n in intake.notes), flush=True)  # fmt: skip
 

@@ -199,8 +199,8 @@ async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> 
         elif task.exception() is not None:  # e.g. a kernel that sent malformed messages
             err = task.exception()
             notes.append(
-                f"the notebook's kernel broke off ({type(err).__name__}: {str(err)[:120]}); "
-                "cells from there on score 0"
+                f"the notebook's kernel broke off ({type(err).__name__}); cells from there on "
+                "score 0"  # its message may carry what the kernel sent: not repeated here
             )
     finally:
         if client.km is not None and client.km.has_kernel:

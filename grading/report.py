@@ -28,6 +28,8 @@ NAMES_SHOWN = 12
 CLOSEST_UNFLAGGED = 5
 """Pairs below the similarity threshold shown for calibration."""
 SLOWEST = 10
+EXCERPTS = 40
+"""Flagged pairs shown with their matching code (all are in the table)."""
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 1.2em 3em;
@@ -166,13 +168,16 @@ def _similarity(pairs, closest, compared: int) -> str:
         out.append(_table(header, [row(p) for p in pairs], "flagged-pairs", numeric=(2, 3)))
     else:
         out.append('<p id="flagged-pairs">No pair reaches the threshold.</p>')
-    for p in pairs:
+    for p in pairs[:EXCERPTS]:
+        first, second = p.excerpts()
         out.append(
             f'<details class="pair"><summary><span class="flag">{_e(p.first)} and '
             f"{_e(p.second)}</span>: {p.score:.0%}</summary><div class=side>"
-            f"<div><b>{_e(p.first)}</b><pre>{p.excerpts[0]}</pre></div>"
-            f"<div><b>{_e(p.second)}</b><pre>{p.excerpts[1]}</pre></div></div></details>"
+            f"<div><b>{_e(p.first)}</b><pre>{first}</pre></div>"
+            f"<div><b>{_e(p.second)}</b><pre>{second}</pre></div></div></details>"
         )
+    if len(pairs) > EXCERPTS:
+        out.append(f"<p>Excerpts of the {EXCERPTS} most similar pairs only.</p>")
     if closest:
         out.append("<h3>Closest pairs below the threshold</h3>")
         out.append(_table(header, [row(p) for p in closest], "closest-pairs", numeric=(2, 3)))
@@ -234,7 +239,8 @@ def build(assignment: str, root: Path | None = None) -> str:
         code[row.student] = similarity.solution_code(nb, release)
     compared = similarity.compare(code, similarity.template_code(release))
     pairs = similarity.flagged(compared)
-    closest = [p for p in compared if p not in pairs][:CLOSEST_UNFLAGGED]
+    shown = {(p.first, p.second) for p in pairs}
+    closest = [p for p in compared if (p.first, p.second) not in shown][:CLOSEST_UNFLAGGED]
     stats = [report_data.part_stats(p, rows) for p in graded]
     max_score = next((r.max_score for r in rows if r.max_score is not None), None)
     if max_score is None:

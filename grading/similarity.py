@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from copydetect import CodeFingerprint, compare_files
@@ -54,13 +54,18 @@ class Pair:
     """Matched tokens over all fingerprinted tokens, for ``first`` and for ``second``."""
     overlap: int
     """Tokenized characters of ``first`` that match ``second``."""
-    excerpts: tuple[str, str]
-    """Each one's code as HTML-escaped text, matches in ``<mark>``, far context cut to ``...``."""
+    codes: tuple[str, str] = field(repr=False, compare=False)
+    slices: tuple[np.ndarray, np.ndarray] = field(repr=False, compare=False)
+    """Where the matches are in each one's code: starts in row 0, ends in row 1."""
 
     @property
     def score(self) -> float:
         """The pair's similarity: the larger of the two."""
         return max(self.similarity)
+
+    def excerpts(self) -> tuple[str, str]:
+        """Each one's code as HTML-escaped text, matches in ``<mark>``, far context cut."""
+        return _excerpt(self.codes[0], self.slices[0]), _excerpt(self.codes[1], self.slices[1])
 
 
 def _source(cell: Mapping) -> str:
@@ -142,9 +147,8 @@ def compare(code: Mapping[str, str], template: str) -> list[Pair]:
         overlap, similarity, slices = compare_files(fa, fb)
         if overlap == 0:
             continue
-        excerpts = (_excerpt(fa.raw_code, slices[0]), _excerpt(fb.raw_code, slices[1]))
-        sims = (float(similarity[0]), float(similarity[1]))
-        pairs.append(Pair(a, b, sims, int(overlap), excerpts))
+        sims = (min(1.0, float(similarity[0])), min(1.0, float(similarity[1])))
+        pairs.append(Pair(a, b, sims, int(overlap), (fa.raw_code, fb.raw_code), slices))
     return sorted(pairs, key=lambda p: (-p.score, p.first, p.second))
 
 

@@ -42,6 +42,7 @@ class Outcome:
     seconds: float
     notes: list[str]
     host: str = ""
+    """The machine that graded it (where a cluster is used, so a bad worker can be found)."""
 
 
 @contextlib.contextmanager
