@@ -27,6 +27,7 @@ from grading import (
     lock,
     outputs,
     queue,
+    report,
     sandbox,
     submissions,
     worker,
@@ -105,6 +106,10 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
     _feedback(assignment)
     out = outputs.write(assignment, release, rows)
     outputs.export_lms(assignment, rows, options.roster)
+    started = time.perf_counter()
+    page = report.write(assignment)
+    print(f"wrote {page.relative_to(course.ROOT)}, the class report "
+          f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
     return out
 
 

@@ -93,6 +93,8 @@ def test_every_student_of_the_roster_has_a_row_with_name_and_lms_id(term):
     assert rows["김민준"]["lms_id"] == "501" and rows["Lee_Seo-yeon"]["email"].startswith("seoyeon")
     assert rows["2026009"]["notes"] == "did not submit" and rows["2026009"]["final_score"] == "0.0"
     assert "readme.txt: ignored (not a notebook)" in runs[0].stdout
+    report = (root / "grades" / f"{A1}.html").read_text(encoding="utf-8")  # written by each run
+    assert "김민준" in report and "Han_Ji-woo" in report
 
 
 def test_deadline_and_late_penalties(term):
