@@ -43,7 +43,8 @@ th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .card b{display:block;font-size:1.5em}.muted{color:#5f6b76}
 .parts{display:flex;flex-wrap:wrap;gap:.5em}.figure{max-width:100%}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:12px;margin:0;white-space:pre}
-mark{background:#ffe08a}.side{display:grid;grid-template-columns:1fr 1fr;gap:.6em}
+mark{background:#ffe08a}
+.side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:.6em}
 code.pattern{white-space:pre-wrap}.flag{color:#a4262c;font-weight:600}
 """
 
