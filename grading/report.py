@@ -85,11 +85,12 @@ def _names(students: list[str]) -> str:
 
 def _summary(rows, stats, pairs, missing, max_score) -> str:
     totals = [r.score for r in rows]
+    final = any(r.values.get("final_score") for r in rows)
     seconds = [r.seconds for r in rows if r.seconds is not None]
     mean = sum(totals) / len(totals) if totals else None
     cards = [
         ("submissions", str(len(rows))),
-        (f"mean (of {_num(max_score)})", _num(mean)),
+        (f"mean{' final score' if final else ''} (of {_num(max_score)})", _num(mean)),
         ("median", _num(report_data.median(totals))),
         ("flagged pairs", str(len(pairs))),
         ("awaiting manual grade", str(sum(r.needs_manual_grade for r in rows))),

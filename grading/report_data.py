@@ -2,8 +2,9 @@
 the autograded notebooks, grouped across the class.
 
 The CSV is read by column name (``student``, ``score``, ``max_score``, one column per graded
-cell, ``needs_manual_grade``, ``seconds``, ``notes``); any other column is kept as it is and
-shown in the report's table of submissions.
+cell, ``needs_manual_grade``, ``seconds``, ``notes``; ``final_score``, the score after a late
+penalty, is the total where present); any other column is kept as it is and shown in the
+report's table of submissions.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Row:
 
     student: str
     score: float
+    """The total: ``final_score`` (after a late penalty) where the CSV has one, else ``score``."""
     max_score: float | None
     parts: dict[str, float | None]
     """Points per part; None where the CSV has none (awaiting manual grading, or not graded)."""
@@ -90,7 +92,7 @@ def read_csv(path: Path, graded: list[Part]) -> tuple[list[str], list[Row]]:
             rows.append(
                 Row(
                     student=values["student"],
-                    score=_number(values.get("score")) or 0.0,
+                    score=_number(values.get("final_score") or values.get("score")) or 0.0,
                     max_score=_number(values.get("max_score")),
                     parts={p.grade_id: _number(values.get(p.grade_id)) for p in graded},
                     needs_manual_grade=values.get("needs_manual_grade", "").lower() == "true",

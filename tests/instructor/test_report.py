@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -167,6 +168,21 @@ def test_the_module_runs_from_the_command_line(graded, tmp_path):
         cwd=course.ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert missing.returncode != 0 and "grade a1_cnn first" in missing.stderr
+
+
+def test_totals_are_final_scores_where_the_csv_has_them(graded, tmp_path):
+    root, _ = graded
+    shutil.copytree(root, tmp_path / "course")
+    rows = _csv(root)
+    for r in rows:
+        r["final_score"] = str(float(r["score"]) - 10 * (r["student"] == COPY_B))
+    with (tmp_path / "course" / "grades" / f"{A1}.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, [*rows[0], "final_score"][::-1])  # any column order
+        writer.writeheader()
+        writer.writerows(rows)
+    text = report.build(A1, tmp_path / "course")
+    assert '0-5: 5, 85-90: 2, 90-95: 2"' in text  # 97 - 10 = 87: the histogram's last bin
+    assert "mean final score (of 100)" in text
 
 
 def test_the_page_is_self_contained(graded):
