@@ -18,8 +18,10 @@ import yaml
 from grading import course, fragments
 from tests import conventions
 
-INSTRUCTOR_ONLY = ("solutions/", "grading/", "tests/instructor/", "nbgrader_config.py")
-"""The source notebooks with solutions and hidden tests, and the tools and tests that read them."""
+INSTRUCTOR_ONLY = ("solutions/", "grading/", "tests/instructor/", "nbgrader_config.py",
+                   "GRADING_TIMINGS.md")  # fmt: skip
+"""The source notebooks with solutions and hidden tests, the tools and tests that read them,
+and the grading benchmark's table."""
 
 SUBMISSION_DIRS = ("inbox", "submitted", "autograded", "feedback", "grades", "downloaded")
 """Every folder where student work can be put: nbgrader's, and the README's example ``inbox``."""
