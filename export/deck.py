@@ -159,6 +159,10 @@ Reveal.on('slidechanged', e => fitMath(e.currentSlide));
 """
 
 
+def _not_svg(_folder: str, names: list[str]) -> list[str]:
+    return [n for n in names if not n.endswith(".svg")]
+
+
 def write_deck(chapter: Path, out: Path = SLIDES) -> Deck:
     """Write the deck of one chapter (and its figures) into ``out``."""
     nb = book.executed(chapter)
@@ -173,6 +177,9 @@ def write_deck(chapter: Path, out: Path = SLIDES) -> Deck:
         return f"{chapter.stem}/{name}"
 
     deck = slides.build(nb, figure_src)
+    drawn = (ROOT / chapter).parent / "figures"  # the diagrams the markdown shows, same path
+    if drawn.is_dir():
+        shutil.copytree(drawn, out / "figures", dirs_exist_ok=True, ignore=_not_svg)
     sections = [_opening(deck[0], chapter)] + [_section(s) for s in deck[1:]]
     title = deck[0].title
     path = out / f"{chapter.stem}.html"

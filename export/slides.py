@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import nbformat
 
-from export import markdown
+from export import ROOT, markdown
 from export.book import PNG, png_size
 from export.layout import (
     LIST_MARGIN,
@@ -37,6 +37,18 @@ from export.layout import (
 MODES = ("", "new", "skip", "notes", "show")
 MARGIN = Item("", LIST_MARGIN)  # the room a list needs below its items
 SLIDE_TYPES = {"slide": "new", "subslide": "new", "skip": "skip", "notes": "notes"}
+DIAGRAM = re.compile(r'<p><img src="(figures/[^"]+\.svg)" alt="[^"]*" ?/?></p>')
+SVG_SIZE = re.compile(r'<svg[^>]* width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def diagram_item(block: markdown.Block) -> Item | None:
+    """A paragraph that holds only one of the book's SVG diagrams, as a figure; else None."""
+    match = DIAGRAM.fullmatch(block.html.strip())
+    if match is None:
+        return None
+    size = SVG_SIZE.search((ROOT / "book" / match[1]).read_text(encoding="utf-8"))
+    width, height = (round(float(v) * 4 / 3) for v in size.groups())  # pt -> CSS px
+    return figure_item(match[1], (width, height))
 
 
 def mode(cell: nbformat.NotebookNode) -> str:
@@ -111,6 +123,9 @@ class Builder:
         for block in markdown.blocks(source):
             if block.kind == "heading" and block.level <= 3:
                 self._heading(block)
+                new = False
+            elif mode != "notes" and (diagram := diagram_item(block)) is not None:
+                self.add([diagram], new)  # a diagram goes on the slide, like a plotted figure
                 new = False
             elif mode == "notes" or block.kind in ("paragraph", "quote", "html", "rule"):
                 if mode == "show" and block.kind == "paragraph":
