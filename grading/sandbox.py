@@ -194,11 +194,11 @@ def command_line(
         args += ["--unshare-user"] + (["--disable-userns"] if _supports_disable_userns() else [])
     args += ["--clearenv"] + [a for k, v in env.items() for a in ("--setenv", k, v)]
     args += _system_mounts()
+    size = str(limits.scratch_mb * 2**20)
+    for folder in ("/scratch", "/tmp"):  # first: a course or environment under /tmp goes on top
+        args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
     args += _ro_binds(python_roots())
     args += ["--proc", "/proc", "--dev", "/dev"] + _gpu_mounts()
-    size = str(limits.scratch_mb * 2**20)
-    for folder in ("/scratch", "/tmp"):
-        args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
     args += ["--perms", "0777", "--dir", "/scratch/.home"]
     if ipc_dir is not None:
         args += ["--bind", str(ipc_dir), str(ipc_dir)]
