@@ -75,6 +75,16 @@ def test_system_and_python_are_read_only_and_utils_imports():
     assert not target.exists()
 
 
+def test_an_environment_under_tmp_stays_visible(tmp_path, monkeypatch):
+    """A course cloned under /tmp (as CI may) keeps its packages inside the private /tmp."""
+    (tmp_path / "marker.txt").write_text("here")
+    tmp_path.chmod(0o755)  # the folders above it are the sandbox's own
+    roots = sandbox.python_roots()
+    monkeypatch.setattr(sandbox, "python_roots", lambda: [*roots, tmp_path])
+    result = in_sandbox(f"print(open({str(tmp_path / 'marker.txt')!r}).read())")
+    assert result.stdout.strip() == "here", result.stderr
+
+
 def test_no_network_not_even_the_hosts_loopback():
     listener = Listener()
     try:
