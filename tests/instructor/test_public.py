@@ -25,7 +25,7 @@ from tests.test_book import HTML
 
 PUBLIC_URL, BRANCH = conv.repository()
 PRIVATE = public.slug(public.private_repository())
-INSTRUCTOR_TARGETS = ("assignments", "grade", "public")
+INSTRUCTOR_TARGETS = ("assignments", "grade", "bench-grading", "public")
 GIT_ID = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
           for key, value in (("NAME", "Course staff"), ("EMAIL", "staff@example.org"))}  # fmt: skip
 PUBLIC_TOP = ("README.md", "Makefile", "_config.yml", "_toc.yml", "intro.md", "pyproject.toml",
