@@ -15,7 +15,7 @@ ASSIGNMENTS = ["a1_cnn", "a2_rnn", "a3_transformer", "a4_generative"]
 """The course's four assignments, in release order."""
 
 DEADLINES = {}
-"""Due dates and late penalties per assignment (see grading/deadlines.py), e.g.
+"""Due dates and late penalties per assignment (see grading/intake/deadlines.py), e.g.
 ``{"a1_cnn": {"due": "2026-10-09T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3}}``:
 10 % of the score off per started day late, 0 after three days. ``"graded": "last"`` grades the
 last submission even when late; by default the last one before the deadline is graded."""
@@ -52,6 +52,6 @@ c.LimitOutput.max_lines = 1000
 # Feedback shows what each test expected and got, never the hidden tests' source.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "grading.feedback.RedactHiddenTests",
+    "grading.outputs.feedback.RedactHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

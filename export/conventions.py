@@ -7,8 +7,8 @@ Every notebook in ``book/`` and ``assignments/`` starts with
    (``repository``; never the instructor's private one);
 2. the setup code cell below, the same in every notebook.
 
-Usage: ``python -m tests.conventions sync`` rewrites badges and setup cells of all notebooks to
-match ``_config.yml`` (after the repository moves, say); ``python -m tests.conventions new PATH
+Usage: ``python -m export.conventions sync`` rewrites badges and setup cells of all notebooks to
+match ``_config.yml`` (after the repository moves, say); ``python -m export.conventions new PATH
 TITLE`` creates a notebook with both cells.
 """
 

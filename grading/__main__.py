@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grading import autograde, course, queue, release, sandbox
+from grading import course
+from grading.batch import pipeline, queue
+from grading.publish import release
+from grading.run import sandbox
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,13 +76,13 @@ def main(argv: list[str] | None = None) -> None:
         limits = sandbox.Limits(
             cell_seconds=cell, submission_seconds=args.timeout, memory_gb=args.memory_gb,
         )  # fmt: skip
-        options = autograde.Options(
+        options = pipeline.Options(
             limits, max(1, args.jobs), args.scheduler, not args.no_sandbox, args.regrade,
             args.roster,
         )  # fmt: skip
-        autograde.grade(args.assignment, args.submissions, options)
+        pipeline.grade(args.assignment, args.submissions, options)
     else:
-        from grading import public  # reads the book's conventions (tests/): only here
+        from grading.publish import public
 
         public.write(args.dest, args.push)
 

@@ -6,15 +6,80 @@ import ast
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "solutions"
-RELEASE = ROOT / "assignments"
-SUBMITTED = ROOT / "submitted"
-AUTOGRADED = ROOT / "autograded"
-FEEDBACK = ROOT / "feedback"
-GRADES = ROOT / "grades"
+"""The course directory (this repository). Every path below is derived from it when asked for,
+so that moving it (a test's scratch course) moves them all."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each thing of a course directory lives, nbgrader's layout included."""
+
+    root: Path
+
+    def source(self, assignment: str) -> Path:
+        """The source notebook, with solutions and hidden tests."""
+        return self.root / "solutions" / assignment / f"{assignment}.ipynb"
+
+    def release(self, assignment: str) -> Path:
+        """The student version, generated from the source."""
+        return self.root / "assignments" / assignment / f"{assignment}.ipynb"
+
+    @property
+    def submitted_dir(self) -> Path:
+        return self.root / "submitted"
+
+    def submitted(self, student: str, assignment: str) -> Path:
+        """The version being graded, where nbgrader expects it."""
+        return self.submitted_dir / student / assignment / f"{assignment}.ipynb"
+
+    def original(self, student: str, assignment: str) -> Path:
+        """The untouched submission beside a repaired one (:func:`original_of`)."""
+        return original_of(self.submitted(student, assignment))
+
+    def history(self, student: str, assignment: str) -> Path:
+        """The folder of every version the student submitted."""
+        return self.submitted_dir / student / f"{assignment}.history"
+
+    @property
+    def autograded_dir(self) -> Path:
+        return self.root / "autograded"
+
+    def autograded(self, student: str, assignment: str) -> Path:
+        return self.autograded_dir / student / assignment / f"{assignment}.ipynb"
+
+    def feedback(self, student: str, assignment: str) -> Path:
+        return self.root / "feedback" / student / assignment / f"{assignment}.html"
+
+    def feedback_pages(self, assignment: str) -> list[Path]:
+        return sorted((self.root / "feedback").glob(f"*/{assignment}/{assignment}.html"))
+
+    @property
+    def grades_dir(self) -> Path:
+        return self.root / "grades"
+
+    def grades(self, assignment: str, suffix: str = ".csv") -> Path:
+        """``grades/<assignment><suffix>``: the CSV, ``.html`` report, LMS exports."""
+        return self.grades_dir / f"{assignment}{suffix}"
+
+    @property
+    def gradebook(self) -> Path:
+        return self.root / "gradebook.db"
+
+
+def original_of(notebook: Path) -> Path:
+    """Where the untouched version of a repaired ``<student>/<assignment>/<assignment>.ipynb`` is
+    kept: ``<student>/<assignment>.original.ipynb``, outside the folder that nbgrader grades and
+    copies into the feedback."""
+    return notebook.parent.parent / f"{notebook.stem}.original.ipynb"
+
+
+def paths(root: Path | None = None) -> Paths:
+    """The paths of the course at ``root`` (by default :data:`ROOT`)."""
+    return Paths(ROOT if root is None else Path(root))
 
 
 def config_constant(name: str):
@@ -38,7 +103,7 @@ def check_assignment(assignment: str) -> None:
     known = assignments()
     if assignment not in known:
         raise SystemExit(f"unknown assignment {assignment!r}; choose one of {', '.join(known)}")
-    if not (SOURCE / assignment / f"{assignment}.ipynb").exists():
+    if not paths().source(assignment).exists():
         raise SystemExit(
             f"{assignment}: no source notebook at solutions/{assignment}/{assignment}.ipynb"
         )

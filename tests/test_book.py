@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import conventions as conv
+from export import conventions as conv
 from tests import timings
 
 HTML = conv.ROOT / "_build" / "html"

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from tests import conventions as conv
+from export import conventions as conv
 
 FIGURES = conv.ROOT / "book" / "figures"
 HTML = conv.ROOT / "_build" / "html"

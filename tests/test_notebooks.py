@@ -1,4 +1,4 @@
-"""Notebook hygiene and execution: the conventions of ``tests/conventions.py``, enforced."""
+"""Notebook hygiene and execution: the conventions of ``export/conventions.py``, enforced."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from tests import conventions as conv
+from export import conventions as conv
 from tests import timings
 
 NOTEBOOKS = conv.notebooks()

@@ -69,11 +69,8 @@ _TENS = "twenty thirty".split()
 
 
 def _ordinal(day: int) -> str:
-    words = (
-        _ONES[day]
-        if day < 20
-        else _TENS[day // 10 - 2] + ("" if day % 10 == 0 else "-" + _ONES[day % 10])
-    )
+    words = _ONES[day] if day < 20 else _TENS[day // 10 - 2]
+    words += "-" + _ONES[day % 10] if day >= 20 and day % 10 else ""
     for plain, nth in (("one", "first"), ("two", "second"), ("three", "third"), ("five", "fifth"),
                        ("eight", "eighth"), ("nine", "ninth"), ("twelve", "twelfth")):  # fmt: skip
         if words.endswith(plain):
@@ -179,11 +176,8 @@ def char_windows(ids: torch.Tensor, block_size: int, stride: int | None = None):
     if stride is not None and stride < 1:
         raise ValueError(f"stride must be a positive int or None, got {stride}")
     stride = stride or block_size
-    starts = torch.arange(0, len(ids) - block_size, stride)
-    offsets = torch.arange(block_size)
-    x = ids[starts[:, None] + offsets]  # (N, block_size)
-    y = ids[starts[:, None] + offsets + 1]  # (N, block_size)
-    return x, y
+    index = torch.arange(0, len(ids) - block_size, stride)[:, None] + torch.arange(block_size)
+    return ids[index], ids[index + 1]  # x and y: (N, block_size) each
 
 
 class CharCorpus(NamedTuple):

@@ -36,8 +36,11 @@ from grading import course
 # nbgrader's own API warns about its session handling on every new submission; it is harmless
 warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
 
-_STAMP = course.ROOT / ".gradebook-source"
-"""Hash of the source notebooks last stored in the gradebook (git-ignored with it)."""
+
+def _stamp() -> Path:
+    """Hash of the source notebooks last stored in the gradebook (git-ignored with it)."""
+    return course.ROOT / ".gradebook-source"
+
 
 SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
 STORE = (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, CheckCellMetadata)
@@ -46,14 +49,12 @@ replaced by the sandbox run)."""
 
 
 def db_url() -> str:
-    return f"sqlite:///{course.ROOT / 'gradebook.db'}"
+    return f"sqlite:///{course.paths().gradebook}"
 
 
 def source_hash(assignment: str) -> str:
     """Hash of the assignment's source notebook: changes when a test or its points change."""
-    return hashlib.sha256(
-        (course.SOURCE / assignment / f"{assignment}.ipynb").read_bytes()
-    ).hexdigest()
+    return hashlib.sha256(course.paths().source(assignment).read_bytes()).hexdigest()
 
 
 def refresh(assignment: str) -> bool:
@@ -65,7 +66,7 @@ def refresh(assignment: str) -> bool:
     """
     stamps = _read_stamps()
     digest = source_hash(assignment)
-    if stamps.get(assignment) == digest and (course.ROOT / "gradebook.db").exists():
+    if stamps.get(assignment) == digest and course.paths().gradebook.exists():
         return False
     with tempfile.TemporaryDirectory() as scratch:
         result = course.nbgrader(
@@ -77,14 +78,14 @@ def refresh(assignment: str) -> bool:
             f"{assignment}: nbgrader generate_assignment failed:\n{result.stderr[-3000:]}"
         )
     stamps[assignment] = digest
-    _STAMP.write_text("".join(f"{a} {h}\n" for a, h in sorted(stamps.items())))
+    _stamp().write_text("".join(f"{a} {h}\n" for a, h in sorted(stamps.items())))
     return True
 
 
 def _read_stamps() -> dict[str, str]:
-    if not _STAMP.exists():
+    if not _stamp().exists():
         return {}
-    return dict(line.split(" ", 1) for line in _STAMP.read_text().split("\n") if " " in line)
+    return dict(line.split(" ", 1) for line in _stamp().read_text().split("\n") if " " in line)
 
 
 def _resources(assignment: str, student: str) -> dict:
@@ -140,7 +141,7 @@ def store(assignment: str, student: str, executed: dict, banner: str = "") -> Pa
     nb = _apply(STORE, nb, _resources(assignment, student))
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
-    out = course.AUTOGRADED / student / assignment / f"{assignment}.ipynb"
+    out = course.paths().autograded(student, assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out

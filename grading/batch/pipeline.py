@@ -18,20 +18,11 @@ from pathlib import Path
 
 import nbformat
 
-from grading import (
-    course,
-    deadlines,
-    feedback,
-    gradebook,
-    history,
-    lock,
-    outputs,
-    queue,
-    report,
-    sandbox,
-    submissions,
-    worker,
-)
+from grading import cells, course
+from grading.batch import gradebook, lock, queue
+from grading.intake import collect, deadlines, history, repair
+from grading.outputs import feedback, grades, report
+from grading.run import sandbox, worker
 
 
 @dataclass
@@ -64,13 +55,13 @@ def grade(assignment: str, source: Path | None = None, options: Options | None =
 
 
 def _run(assignment: str, source: Path | None, options: Options) -> Path:
-    release = nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(course.paths().release(assignment), as_version=4)
     rule = deadlines.deadline(assignment)
     if gradebook.refresh(assignment):
         print(f"{assignment}: the source notebook changed; every submission is graded again")
     gradebook.set_due(assignment, rule.due if rule else None)
     source_hash = gradebook.source_hash(assignment)
-    students, problems = submissions.collect(assignment, source)
+    students, problems = collect.collect(assignment, source)
     for problem in problems:
         print(f"intake: {problem}")
     if not students:
@@ -85,12 +76,11 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
             intakes[student] = _from_history(student, assignment)
             continue
         path = history.install(student, assignment, version)
-        intake = submissions.repair(path, release)
+        intake = repair.repair(path, release)
         intake.student = student
         intakes[student] = intake
         if intake.gradable:
-            submitted = deadlines.parse_time(version["submitted_at"])
-            nb = gradebook.prepare(assignment, student, path, submitted)
+            nb = gradebook.prepare(assignment, student, path, version.submitted_at)
             jobs.append(worker.Job(assignment, student, nb, options.limits, options.confined))
         else:
             print(f"{student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
@@ -102,10 +92,19 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
         else:
             results = queue.local(jobs, max(1, min(options.jobs, len(jobs))))
         _store_all(assignment, results, intakes, versions, rule, source_hash, len(jobs))
-    rows = outputs.rows(assignment, release, intakes, versions, rule, options.roster)
+    return _outputs(assignment, cells.parts(release), intakes, versions, rule, options.roster)
+
+
+def _outputs(assignment, parts, intakes, versions, rule, roster_path) -> Path:
+    """The CSV, the feedback pages, the LMS exports and the class report, in this order: the
+    late penalties go into the gradebook before nbgrader renders the feedback that shows them."""
+    scores = gradebook.scores(assignment)
+    rows, penalties = grades.rows(assignment, parts, scores, intakes, versions, rule, roster_path)
+    for student, points in penalties.items():
+        gradebook.set_penalty(assignment, student, points)
     _feedback(assignment)
-    out = outputs.write(assignment, release, rows)
-    outputs.export_lms(assignment, rows, options.roster)
+    out = grades.write(assignment, parts, rows)
+    grades.export_lms(assignment, rows, roster_path)
     started = time.perf_counter()
     page = report.write(assignment)
     print(f"wrote {page.relative_to(course.ROOT)}, the class report "
@@ -113,11 +112,11 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
     return out
 
 
-def _from_history(student: str, assignment: str) -> submissions.Intake:
+def _from_history(student: str, assignment: str) -> repair.Intake:
     """The intake of a version graded in an earlier run, with that run's notes."""
     graded = history.load(student, assignment)["graded"]
-    path = course.SUBMITTED / student / assignment / f"{assignment}.ipynb"
-    intake = submissions.Intake(student, path, list(graded["notes"]))
+    path = course.paths().submitted(student, assignment)
+    intake = repair.Intake(student, path, list(graded["notes"]))
     intake.gradable, intake.seconds = graded.get("gradable", True), graded.get("seconds")
     return intake
 
@@ -132,8 +131,7 @@ def _store_all(assignment, results, intakes, versions, rule, source_hash, total:
             intake.gradable = False
             intake.notes.append(f"not graded: its worker failed ({error}); run make grade again")
         else:
-            submitted = deadlines.parse_time(version["submitted_at"])
-            banner = deadlines.banner(rule, submitted)
+            banner = deadlines.banner(rule, version.submitted_at)
             gradebook.store(assignment, job.student, outcome.notebook, banner)
             intake.seconds = outcome.seconds
             intake.notes += outcome.notes
@@ -152,5 +150,5 @@ def _feedback(assignment: str) -> None:
     result = course.nbgrader("generate_feedback", assignment, "--force")
     if result.returncode != 0:
         print(f"feedback: nbgrader reported errors:\n{result.stderr[-3000:]}")
-    for page in course.FEEDBACK.glob(f"*/{assignment}/{assignment}.html"):
+    for page in course.paths().feedback_pages(assignment):
         feedback.mark_awaiting(page)

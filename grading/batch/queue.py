@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from grading import worker
+from grading.run import worker
 
 Result = tuple[worker.Job, "worker.Outcome | None", "str | None"]
 

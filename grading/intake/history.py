@@ -5,7 +5,7 @@ notebook (``<time>-<hash>.ipynb``) and ``history.json``: the versions with their
 times (nbgrader's ``timestamp.txt`` where the inbox has one, the intake time otherwise), the
 version last graded with the source it was graded against, and the notes of every run. The
 version to grade is the last one before the deadline (or the last one: see
-:mod:`grading.deadlines`); it is graded again only when it, or the source notebook, changed.
+:mod:`grading.intake.deadlines`); it is graded again only when it, or the source notebook, changed.
 """
 
 from __future__ import annotations
@@ -14,13 +14,31 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
-from grading import course, deadlines
+from grading import course
+from grading.intake import deadlines
+
+
+@dataclass(frozen=True)
+class Version:
+    """One distinct notebook a student submitted."""
+
+    hash: str
+    """SHA-256 of the file's bytes."""
+    file: str
+    """Its name in the history folder."""
+    submitted_at: dt.datetime
+    """When it was submitted (zone-aware)."""
+
+    @classmethod
+    def of(cls, entry: dict) -> Version:
+        return cls(entry["hash"], entry["file"], deadlines.parse_time(entry["submitted_at"]))
 
 
 def folder(student: str, assignment: str) -> Path:
-    return course.SUBMITTED / student / f"{assignment}.history"
+    return course.paths().history(student, assignment)
 
 
 def load(student: str, assignment: str) -> dict:
@@ -58,7 +76,7 @@ def add(student: str, assignment: str, path: Path, when: dt.datetime | None) -> 
         "hash": sha, "file": name, "submitted_at": when.isoformat(),
         "received_at": received.isoformat(), "from": path.name,
     })  # fmt: skip
-    record["versions"].sort(key=lambda v: v["submitted_at"])
+    record["versions"].sort(key=lambda v: deadlines.parse_time(v["submitted_at"]))
     save(student, assignment, record)
     return True
 
@@ -72,42 +90,47 @@ def timestamp_of(path: Path) -> dt.datetime | None:
         return None
 
 
-def chosen(student: str, assignment: str, rule: deadlines.Deadline | None) -> dict | None:
+def versions(student: str, assignment: str) -> list[Version]:
+    """The student's versions in the order they were submitted (by time, whatever the zone)."""
+    found = [Version.of(v) for v in load(student, assignment)["versions"]]
+    return sorted(found, key=lambda v: v.submitted_at)
+
+
+def chosen(student: str, assignment: str, rule: deadlines.Deadline | None) -> Version | None:
     """The version to grade: the last before the deadline where there is one, else the last."""
-    versions = load(student, assignment)["versions"]
-    if not versions:
+    found = versions(student, assignment)
+    if not found:
         return None
     if rule is not None and rule.graded == "last_on_time":
-        on_time = [v for v in versions if deadlines.parse_time(v["submitted_at"]) <= rule.due]
+        on_time = [v for v in found if v.submitted_at <= rule.due]
         if on_time:
             return on_time[-1]
-    return versions[-1]
+    return found[-1]
 
 
-def needs_grading(student: str, assignment: str, version: dict, source: str) -> bool:
+def needs_grading(student: str, assignment: str, version: Version, source: str) -> bool:
     """True unless ``version`` was graded already against this ``source`` hash."""
     graded = load(student, assignment)["graded"]
-    return graded is None or graded["hash"] != version["hash"] or graded["source"] != source
+    return graded is None or graded["hash"] != version.hash or graded["source"] != source
 
 
-def install(student: str, assignment: str, version: dict) -> Path:
+def install(student: str, assignment: str, version: Version) -> Path:
     """Put ``version`` where nbgrader grades it, with its ``timestamp.txt``."""
-    target = course.SUBMITTED / student / assignment / f"{assignment}.ipynb"
+    target = course.paths().submitted(student, assignment)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(folder(student, assignment) / version["file"], target)
-    when = deadlines.parse_time(version["submitted_at"])
-    (target.parent / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
-    original = target.parent.parent / f"{assignment}.original.ipynb"
-    original.unlink(missing_ok=True)
+    shutil.copyfile(folder(student, assignment) / version.file, target)
+    stamp = version.submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    (target.parent / "timestamp.txt").write_text(stamp)
+    course.paths().original(student, assignment).unlink(missing_ok=True)
     return target
 
 
-def graded(student: str, assignment: str, version: dict, source: str, notes: list[str],
+def graded(student: str, assignment: str, version: Version, source: str, notes: list[str],
            seconds: float | None, gradable: bool = True) -> None:  # fmt: skip
     """Record that ``version`` was graded now (or found ungradable), with this run's notes."""
     record = load(student, assignment)
     now = dt.datetime.now(dt.timezone.utc).isoformat()
-    record["graded"] = {"hash": version["hash"], "source": source, "notes": notes,
+    record["graded"] = {"hash": version.hash, "source": source, "notes": notes,
                         "seconds": seconds, "gradable": gradable, "at": now}  # fmt: skip
-    record["runs"].append({"at": now, "hash": version["hash"], "notes": notes})
+    record["runs"].append({"at": now, "hash": version.hash, "notes": notes})
     save(student, assignment, record)

@@ -15,53 +15,18 @@ from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+from grading import cells
+
 PLACEHOLDER = "# (hidden tests: their results are shown below)"
 REMOVED = "[output removed from the feedback: it quoted the hidden tests]\n"
 MIN_LINE = 12
 """Hidden lines shorter than this (``)``, ``else:``) say nothing and are not searched for."""
 
 
-def hidden_lines(source: str) -> list[str]:
-    """The lines inside the hidden-test regions of ``source``, stripped."""
-    lines, hidden = [], False
-    for line in source.splitlines():
-        if BEGIN in line:
-            hidden = True
-        elif END in line:
-            hidden = False
-        elif hidden:
-            lines.append(line.strip())
-    return lines
-
-
-def redact_source(source: str) -> str:
-    """``source`` with every hidden-test region replaced by one placeholder line."""
-    lines, hidden = [], False
-    for line in source.splitlines():
-        if BEGIN in line:
-            hidden = True
-            lines.append(line[: line.index(BEGIN)] + PLACEHOLDER)
-        elif END in line:
-            hidden = False
-        elif not hidden:
-            lines.append(line)
-    return "\n".join(lines)
-
-
 def normalise(text: str) -> str:
     """``text`` as a reader sees it: escapes of a printed ``repr`` and HTML entities undone,
     every run of white space one space, so that a quoted line is found however it was printed."""
-    text = html.unescape(text)
-    for escaped, plain in (
-        ("\\n", "\n"),
-        ("\\t", "\t"),
-        ("\\'", "'"),
-        ('\\"', '"'),
-        ("\\\\", "\\"),
-    ):
-        text = text.replace(escaped, plain)
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", cells.unescape(html.unescape(text)))
 
 
 def output_text(output) -> str:
@@ -84,7 +49,7 @@ class RedactHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests from sources, tracebacks and every output in the feedback."""
 
     def preprocess(self, nb, resources):
-        lines = {ln for cell in nb.cells for ln in hidden_lines(cell.source)}
+        lines = {ln for cell in nb.cells for ln in cells.hidden_lines(cell.source)}
         self._needles = {normalise(ln) for ln in lines if len(ln) >= MIN_LINE}
         self._waiting = _awaiting(resources.get("nbgrader", {}))
         return super().preprocess(nb, resources)
@@ -95,9 +60,9 @@ class RedactHiddenTests(NbGraderPreprocessor):
             meta["score"] = float("nan")
         if cell.cell_type != "code":
             return cell, resources
-        had_hidden = BEGIN in cell.source
-        cell.source = redact_source(cell.source)
-        if had_hidden or cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        had_hidden = cells.REGIONS["hidden"][0] in cell.source
+        cell.source = cells.without_hidden(cell.source, PLACEHOLDER)
+        if had_hidden or cells.nbgrader(cell).get("grade"):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     output["traceback"] = [

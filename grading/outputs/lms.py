@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grading import course
-from grading.roster import Roster
+from grading.intake.roster import Roster
 
 CANVAS_HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 """Canvas's identity columns, in its export's order; the assignment's column follows."""
@@ -135,7 +135,14 @@ def write_canvas(
     points = ["" for _ in CANVAS_HEADER[1:]]
     body = [[r.name, r.lms_id, r.student_id, r.email, "", _score(r)] for r in rows]
     table = [[*CANVAS_HEADER, column], [CANVAS_POINTS_ROW, *points, number(_points_possible(rows))]]
-    return _write(Path(out_dir or course.GRADES) / f"{assignment}.canvas.csv", table + body)
+    return _write(
+        (
+            Path(out_dir) / f"{assignment}.canvas.csv"
+            if out_dir
+            else course.paths().grades(assignment, ".canvas.csv")
+        ),
+        table + body,
+    )
 
 
 def write_moodle(assignment: str, rows: Iterable[FinalGrade], out_dir: Path | None = None) -> Path:
@@ -144,7 +151,11 @@ def write_moodle(assignment: str, rows: Iterable[FinalGrade], out_dir: Path | No
     _check_unique(rows)
     body = [[r.student_id, r.email, r.name, _score(r)] for r in rows]
     return _write(
-        Path(out_dir or course.GRADES) / f"{assignment}.moodle.csv",
+        (
+            Path(out_dir) / f"{assignment}.moodle.csv"
+            if out_dir
+            else course.paths().grades(assignment, ".moodle.csv")
+        ),
         [[*MOODLE_HEADER, assignment], *body],
     )
 

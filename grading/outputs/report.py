@@ -7,7 +7,8 @@ each test cell's most frequent failures (grouped with their numbers normalised),
 submissions (copydetect, template removed) with their matching code side by side, the time per
 submission, every note by student, and the CSV itself as a table.
 
-``write(assignment)`` after each grading run; ``python -m grading.report <assignment>`` by hand.
+``write(assignment)`` after each grading run; by hand:
+``python -m grading.outputs.report <assignment>``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from grading import course, report_data, report_figures, similarity
-from grading.report_data import FailureGroup, PartStats, Row
+from grading import cells, course
+from grading.outputs import report_data, report_figures, similarity, table
+from grading.outputs.report_data import FailureGroup, PartStats
+from grading.outputs.table import Row
 
 TOP_FAILURES = 8
 """Kinds of failure shown per test cell (the rest are counted)."""
@@ -31,22 +34,8 @@ SLOWEST = 10
 EXCERPTS = 40
 """Flagged pairs shown with their matching code (all are in the table)."""
 
-CSS = """
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 1.2em 3em;
-color:#1d2329}
-h1{margin:.8em 0 .2em}h2{margin-top:1.8em;border-bottom:2px solid #dde3e9;padding-bottom:.2em}
-nav a{margin-right:1em}table{border-collapse:collapse;margin:.6em 0}
-th,td{border:1px solid #d5dbe1;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:.8em;margin:.8em 0}
-.card{border:1px solid #d5dbe1;border-radius:6px;padding:.5em .9em;min-width:9em}
-.card b{display:block;font-size:1.5em}.muted{color:#5f6b76}
-.parts{display:flex;flex-wrap:wrap;gap:.5em}.figure{max-width:100%}
-pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:12px;margin:0;white-space:pre}
-mark{background:#ffe08a}
-.side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:.6em}
-code.pattern{white-space:pre-wrap}.flag{color:#a4262c;font-weight:600}
-"""
+CSS = (Path(__file__).parent / "report.css").read_text()
+"""The report's style sheet, inlined so that the page is one file."""
 
 
 def _e(value: object) -> str:
@@ -209,29 +198,29 @@ def _notes(rows: list[Row]) -> str:
 
 
 def _submissions(header: list[str], rows: list[Row]) -> str:
-    cells = [[_e(r.values.get(h, "")) for h in header] for r in rows]
-    table = _table([_e(h) for h in header], cells, "submissions")
-    return f'<section id="all"><h2>All submissions (the CSV)</h2>{table}</section>'
+    values = [[_e(r.values.get(h, "")) for h in header] for r in rows]
+    shown = _table([_e(h) for h in header], values, "submissions")
+    return f'<section id="all"><h2>All submissions (the CSV)</h2>{shown}</section>'
 
 
 def build(assignment: str, root: Path | None = None) -> str:
     """The report's HTML for ``assignment`` of the course in ``root`` (default: this one)."""
     root = root or course.ROOT
-    csv_path = root / course.GRADES.name / f"{assignment}.csv"
+    csv_path = course.paths(root).grades(assignment)
     if not csv_path.exists():
         raise SystemExit(f"no {csv_path}: grade {assignment} first (make grade A={assignment})")
-    release_path = root / course.RELEASE.name / assignment / f"{assignment}.ipynb"
+    release_path = course.paths(root).release(assignment)
     release = report_data.read_json(release_path)
     if release is None:
         raise SystemExit(f"{assignment}: no readable release notebook at {release_path}")
-    graded = report_data.parts(release)
-    header, rows = report_data.read_csv(csv_path, graded)
+    graded = cells.parts(release)
+    header, rows = table.read(csv_path, graded)
     graded = [p for p in graded if p.grade_id in header]
     rows.sort(key=lambda r: r.student)
     tests = {p.grade_id for p in graded if not p.manual}
 
     code, failed, missing = {}, {}, []
-    autograded = root / course.AUTOGRADED.name
+    autograded = course.paths(root).autograded_dir
     for row in rows:
         nb = report_data.read_json(report_data.notebook_path(autograded, row.student, assignment))
         if nb is None:
@@ -280,7 +269,7 @@ def write(assignment: str, root: Path | None = None) -> Path:
     """Write ``grades/<assignment>.html`` (replacing the old one at once) and return its path."""
     root = root or course.ROOT
     page = build(assignment, root)
-    out = root / course.GRADES.name / f"{assignment}.html"
+    out = course.paths(root).grades(assignment, ".html")
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
@@ -288,7 +277,7 @@ def write(assignment: str, root: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m grading.report", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m grading.outputs.report", description=__doc__)
     parser.add_argument("assignment")
     parser.add_argument("--root", type=Path, help="the course directory (default: this one)")
     args = parser.parse_args(argv)

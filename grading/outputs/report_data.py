@@ -1,61 +1,25 @@
-"""What the class report reads: the grades CSV, the release's parts, and the failure messages of
-the autograded notebooks, grouped across the class.
-
-The CSV is read by column name (``student``, ``score``, ``max_score``, one column per graded
-cell, ``needs_manual_grade``, ``seconds``, ``notes``; ``final_score``, the score after a late
-penalty, is the total where present); any other column is kept as it is and shown in the
-report's table of submissions.
-"""
+"""What the class report reads besides the grades CSV (:mod:`grading.outputs.table`): the
+failure messages of the autograded notebooks, grouped across the class, and each part's
+statistics."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from grading import cells
+from grading.cells import Part
+from grading.outputs.table import Row
 
 MESSAGE_CHARS = 400
 """A failure message is cut to this many characters before it is grouped."""
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
 """A number that is not part of a name (``conv2d``, ``a1_cnn`` keep their digits)."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """A graded cell of the release: one column of the CSV."""
-
-    grade_id: str
-    points: float
-    manual: bool
-    """Graded by hand (a written answer), not by a test cell."""
-
-
-@dataclass
-class Row:
-    """One student's row of the CSV."""
-
-    student: str
-    score: float
-    """The total: ``final_score`` (after a late penalty) where the CSV has one, else ``score``."""
-    max_score: float | None
-    parts: dict[str, float | None]
-    """Points per part; None where the CSV has none (awaiting manual grading, or not graded)."""
-    needs_manual_grade: bool
-    seconds: float | None
-    notes: str
-    values: dict[str, str] = field(default_factory=dict)
-    """Every column of the row as the CSV has it."""
-
-
-def _number(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def read_json(path: Path) -> dict | None:
@@ -66,42 +30,6 @@ def read_json(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return nb if isinstance(nb, dict) and isinstance(nb.get("cells"), list) else None
-
-
-def parts(release: Mapping) -> list[Part]:
-    """The release's graded cells in notebook order."""
-    found = []
-    for cell in release.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and meta.get("grade_id"):
-            manual = bool(meta.get("solution")) or cell.get("cell_type") != "code"
-            found.append(Part(meta["grade_id"], float(meta.get("points", 0)), manual))
-    return found
-
-
-def read_csv(path: Path, graded: list[Part]) -> tuple[list[str], list[Row]]:
-    """The CSV's header and rows; ``graded`` names the columns that are parts."""
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header = list(reader.fieldnames or [])
-        if "student" not in header:
-            raise SystemExit(f"{path}: no 'student' column (columns: {', '.join(header)})")
-        rows = []
-        for values in reader:
-            values = {k: v or "" for k, v in values.items() if k is not None}
-            rows.append(
-                Row(
-                    student=values["student"],
-                    score=_number(values.get("final_score") or values.get("score")) or 0.0,
-                    max_score=_number(values.get("max_score")),
-                    parts={p.grade_id: _number(values.get(p.grade_id)) for p in graded},
-                    needs_manual_grade=values.get("needs_manual_grade", "").lower() == "true",
-                    seconds=_number(values.get("seconds")),
-                    notes=values.get("notes", ""),
-                    values=values,
-                )
-            )
-    return header, rows
 
 
 def notebook_path(autograded: Path, student: str, assignment: str) -> Path:
@@ -120,7 +48,7 @@ def failures(nb: Mapping, tests: set[str]) -> dict[str, list[str]]:
     """The error outputs (``ename: evalue``) of each graded test cell of an autograded notebook."""
     found: dict[str, list[str]] = {}
     for cell in nb.get("cells", []):
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = cells.nbgrader(cell).get("grade_id")
         if cell.get("cell_type") != "code" or gid not in tests:
             continue
         for out in cell.get("outputs", []):

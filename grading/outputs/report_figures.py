@@ -15,7 +15,7 @@ from collections import Counter
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from grading.report_data import PartStats
+from grading.outputs.report_data import PartStats
 
 DPI = 96
 BLUE, GREEN, GREY = "#3b6ea8", "#3a8f5c", "#9aa3ad"

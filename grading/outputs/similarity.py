@@ -24,6 +24,8 @@ import numpy as np
 from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import highlight_overlap
 
+from grading import cells
+
 NOISE = 25
 """copydetect's noise threshold: the shortest match (in characters of tokenized code) counted."""
 WINDOW = 4
@@ -68,20 +70,11 @@ class Pair:
         return _excerpt(self.codes[0], self.slices[0]), _excerpt(self.codes[1], self.slices[1])
 
 
-def _source(cell: Mapping) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _grade_id(cell: Mapping) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def template_code(release: Mapping) -> str:
     """The release's code: every code cell, then the answer cells' stubs as :func:`solution_code`
     joins them for a submission (so that where two stubs meet is template too)."""
-    cells = [_source(c) for c in release.get("cells", []) if c.get("cell_type") == "code"]
-    return "\n\n".join(cells) + "\n\n" + solution_code(release, release)
+    code = [cells.source(c) for c in release.get("cells", []) if c.get("cell_type") == "code"]
+    return "\n\n".join(code) + "\n\n" + solution_code(release, release)
 
 
 def solution_code(nb: Mapping, release: Mapping) -> str:
@@ -92,18 +85,18 @@ def solution_code(nb: Mapping, release: Mapping) -> str:
     headed by a comment naming it, which copydetect ignores.
     """
     fixed = {
-        _grade_id(c)
+        cells.grade_id(c)
         for c in release.get("cells", [])
-        if _grade_id(c) and not c.get("metadata", {}).get("nbgrader", {}).get("solution")
+        if cells.grade_id(c) and not cells.is_answer(c)
     }
     parts = []
     for n, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
-        gid = _grade_id(cell)
+        gid = cells.grade_id(cell)
         if gid in fixed:
             continue
-        parts.append(f"# --- {gid or f'added cell {n}'} ---\n{_source(cell).rstrip()}\n")
+        parts.append(f"# --- {gid or f'added cell {n}'} ---\n{cells.source(cell).rstrip()}\n")
     return "\n".join(parts)
 
 

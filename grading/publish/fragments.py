@@ -20,18 +20,18 @@ from typing import NamedTuple
 
 import nbformat
 
+from grading import cells
+from questions import instructor_fragments
+
 WINDOW = 40
 """The length of a fragment: any run this long of a secret region is a leak."""
 
-REGIONS = {"solution": ("### BEGIN SOLUTION", "### END SOLUTION"),
-           "hidden": ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")}  # fmt: skip
 PUBLIC_GLOBS = ("assignments/**/*.ipynb", "assignments/**/*.md", "book/**/*.ipynb",
                 "book/**/*.md", "intro.md", "utils/*.py")  # fmt: skip
 """What the public release shows on purpose: a secret run found here is no secret."""
 
 BINARY = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf",
           ".pdf", ".zip", ".gz", ".pickle", ".db", ".sqlite", ".pyc"}  # fmt: skip
-_ESCAPES = (("\\n", "\n"), ("\\t", "\t"), ('\\"', '"'), ("\\'", "'"), ("\\\\", "\\"))
 
 
 class Finding(NamedTuple):
@@ -54,23 +54,6 @@ def windows(text: str) -> Iterator[str]:
     return (text[i : i + WINDOW] for i in range(len(text) - WINDOW + 1))
 
 
-def regions(source: str, kinds: Iterable[str] = tuple(REGIONS)) -> list[str]:
-    """The text of each region of the given kinds in a cell's ``source``, markers excluded."""
-    found: list[str] = []
-    for kind in kinds:
-        begin, end = REGIONS[kind]
-        inside: list[str] | None = None
-        for line in source.splitlines():
-            if begin in line:
-                inside = []
-            elif end in line and inside is not None:
-                found.append("\n".join(inside))
-                inside = None
-            elif inside is not None:
-                inside.append(line)
-    return found
-
-
 def public_texts(root: Path) -> list[str]:
     """The sources that the public release shows on purpose."""
     texts = []
@@ -89,15 +72,16 @@ def rendered(markdown: str) -> str:
     return re.sub(r"(?m)^[ \t]*(?:[-*+]|\d+\.)[ \t]+", "", text)
 
 
-def secret_windows(root: Path, kinds: Iterable[str] = tuple(REGIONS)) -> set[str]:
+def secret_windows(root: Path, kinds: Iterable[str] = tuple(cells.REGIONS)) -> set[str]:
     """Every ``WINDOW``-character run of the given regions of ``root/solutions/*/*.ipynb`` that
     the public material under ``root`` does not show itself."""
     kinds = tuple(kinds)
     secrets: set[str] = set()
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            for region in regions(cell.source, kinds):
+            for region in cells.regions(cell.source, kinds):
                 secrets.update(windows(region))
+    secrets.update(instructor_fragments(root))  # the exam questions of solutions/exam_bank/
     for text in public_texts(root):
         # its ends count as whitespace (it may stand next to anything)
         for shown in {text, rendered(text)}:
@@ -115,12 +99,6 @@ def _strings(obj) -> list[str]:
     return [s for v in values for s in _strings(v)]
 
 
-def _unescaped(text: str) -> str:
-    for escaped, plain in _ESCAPES:
-        text = text.replace(escaped, plain)
-    return text
-
-
 def readings(path: Path) -> list[str]:
     """The ways a file's text can be read: a JSON file (a notebook) as each of its strings, an
     HTML page as it is and as its text, any other file as it is; each also with escaped
@@ -132,7 +110,7 @@ def readings(path: Path) -> list[str]:
             texts = _strings(json.loads(raw))
     elif path.suffix in {".html", ".htm", ".xml", ".svg"}:
         texts.append(html.unescape(re.sub(r"<[^>]+>", "", raw)))
-    return texts + [u for u in map(_unescaped, texts) if u not in texts]
+    return texts + [u for u in map(cells.unescape, texts) if u not in texts]
 
 
 def first_secret(text: str, secrets: set[str]) -> str | None:

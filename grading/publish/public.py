@@ -1,10 +1,10 @@
 """The public repository: a standalone, student-facing copy of this one (``make public``).
 
 It holds the book, the released assignments, ``utils`` and the tests that concern them, with a
-README and a Makefile of its own (from ``grading/public_template/``). It never holds
+README and a Makefile of its own (from ``grading/publish/template/``). It never holds
 ``solutions/``, hidden tests, grading tools or tests, a gradebook or student work, and every file
-of it is scanned for fragments of solutions and hidden tests (``grading.fragments``) before it
-is left in place or pushed.
+of it is scanned for fragments of solutions and hidden tests (``grading.publish.fragments``)
+before it is left in place or pushed.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from grading import course, fragments
-from tests import conventions
+from export import conventions
+from grading import course
+from grading.publish import fragments
 
 INSTRUCTOR_ONLY = ("solutions/", "grading/", "tests/instructor/", "nbgrader_config.py",
                    "GRADING_TIMINGS.md")  # fmt: skip
@@ -26,7 +27,7 @@ and the grading benchmark's table."""
 SUBMISSION_DIRS = ("inbox", "submitted", "autograded", "feedback", "grades", "downloaded")
 """Every folder where student work can be put: nbgrader's, and the README's example ``inbox``."""
 
-TEMPLATE = Path(__file__).resolve().parent / "public_template"
+TEMPLATE = Path(__file__).resolve().parent / "template"
 FROM_TEMPLATE = ("README.md", "Makefile")
 """The files the copy gets from ``TEMPLATE`` instead of this repository's own."""
 
@@ -133,7 +134,7 @@ def problems(dest: Path) -> list[str]:
 
 def write(dest: Path, push: str | None = None) -> Path:
     """Write the public copy into the new or empty folder ``dest``; with ``push``, commit it and
-    push it to that git remote (see ``grading.public_push``)."""
+    push it to that git remote (see ``grading.publish.push``)."""
     dest = check_dest(dest)
     existed = dest.exists()
     files = selection(tracked_files())
@@ -152,7 +153,7 @@ def write(dest: Path, push: str | None = None) -> Path:
         raise SystemExit("the public copy was not written:\n  " + "\n  ".join(found))
     print(f"wrote {len(files) + len(FROM_TEMPLATE)} files to {dest}")
     if push:
-        from grading import public_push
+        from grading.publish import push as pushing
 
-        public_push.publish(dest, push, conventions.repository()[1], public_push.source_note())
+        pushing.publish(dest, push, conventions.repository()[1], pushing.source_note())
     return dest

@@ -10,7 +10,7 @@ from grading import course
 
 def with_source() -> list[str]:
     """The declared assignments that have a source notebook."""
-    return [a for a in course.assignments() if (course.SOURCE / a / f"{a}.ipynb").exists()]
+    return [a for a in course.assignments() if course.paths().source(a).exists()]
 
 
 def generate(assignments: list[str], dest: Path | None = None) -> list[Path]:

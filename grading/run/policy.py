@@ -25,13 +25,13 @@ IMPORTS = {"torch", "numpy", "math", "cmath", "utils", "matplotlib", "sklearn", 
 """The only modules an answer may import (their submodules too). Anything else, a module the
 notebook wrote itself included, could run code the grader has not read."""
 
-FORBIDDEN = {"utils.grading", "torch.package", "torch.hub", "torch.utils.cpp_extension",
-             "torch.library", "torch.overrides", "torch._C", "torch.utils._python_dispatch",
-             "torch.ops.load_library", "sys.modules", "sys.settrace", "sys.setprofile",
-             "sys._getframe", "sys.excepthook", "sys.displayhook", "sys.meta_path",
-             "sys.path_hooks", "sys.path", "sys.path_importer_cache", "sys.addaudithook",
-             "sys.monitoring", "sys.breakpointhook", "sys.unraisablehook",
-             "sys.setrecursionlimit"}  # fmt: skip
+FORBIDDEN = {"utils.grading", "utils.contracts", "torch.package", "torch.hub",
+             "torch.utils.cpp_extension", "torch.library", "torch.overrides", "torch._C",
+             "torch.utils._python_dispatch", "torch.ops.load_library", "sys.modules",
+             "sys.settrace", "sys.setprofile", "sys._getframe", "sys.excepthook",
+             "sys.displayhook", "sys.meta_path", "sys.path_hooks", "sys.path",
+             "sys.path_importer_cache", "sys.addaudithook", "sys.monitoring",
+             "sys.breakpointhook", "sys.unraisablehook", "sys.setrecursionlimit"}  # fmt: skip
 """Parts of allowed modules that load code, intercept calls or reach the interpreter."""
 
 ATTRIBUTES = {"__dict__", "__setattr__", "__delattr__", "__globals__", "__code__", "__closure__",

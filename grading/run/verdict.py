@@ -8,7 +8,7 @@ so the verdict does not trust the kernel alone:
    (answer cells and any cell the student added; never the read-only or test cells, which were
    restored from the gradebook) is parsed here, outside the kernel, and searched for what no
    answer to these assignments needs and every known way of tampering uses
-   (:mod:`grading.policy`). Every test cell after the first such cell scores 0, with the reason
+   (:mod:`grading.run.policy`). Every test cell after the first such cell scores 0, with the reason
    in the CSV notes.
 2. **A test cell that did not run scores 0**, whatever the reason (the kernel died, the
    submission's time ran out), instead of nbgrader's full points for a cell without an error.
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import nbformat
 
-from grading.policy import CELL_SEPARATOR, scan
+from grading import cells
+from grading.run.policy import CELL_SEPARATOR, scan
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,6 @@ class Finding:
     what: str
 
 
-def _nbg(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def is_student_code(cell) -> bool:
-    """A code cell whose source the student wrote: an answer cell or one the student added."""
-    meta = _nbg(cell)
-    return (
-        cell.cell_type == "code"
-        and not meta.get("locked")
-        and not (meta.get("grade") and not meta.get("solution"))
-    )
-
-
 def findings(nb) -> list[Finding]:
     """Every tampering construct in the student's code cells of ``nb``."""
     code = [c.source for c in nb.cells if c.cell_type == "code"]
@@ -58,7 +45,7 @@ def findings(nb) -> list[Finding]:
     return [
         Finding(i, line, what)
         for i, cell in enumerate(nb.cells)
-        if is_student_code(cell)
+        if cells.is_student_code(cell)
         for line, what in scan(cell.source, context)
     ]
 
@@ -80,9 +67,9 @@ def decide(nb) -> list[str]:
         notes.append(f"tampering: {shown}{more}; every test after it scores 0")
     skipped = []
     for i, cell in enumerate(nb.cells):
-        meta = _nbg(cell)
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        if not cells.is_test(cell):
             continue
+        meta = cells.nbgrader(cell)
         if first is not None and i > first:
             _zero(cell, "TamperingError", "the notebook's code reaches into the grader "
                   "(see the notes of your grade); this test scores 0")  # fmt: skip

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading import execute, sandbox, verdict
+from grading.run import execute, sandbox, verdict
 
 SLOTS = 256
 """Sandboxes that may run at once on one machine (each has its own unprivileged user)."""

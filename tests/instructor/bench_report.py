@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grading import report
+from grading.outputs import report
 from tests.instructor import report_solutions as sol
 from tests.instructor.report_course import A1, Student, write_course
 

@@ -6,30 +6,23 @@ would have left), without running the grader.
 from __future__ import annotations
 
 import copy
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading import course
+from grading import cells, course
+from grading.outputs import table
 
 A1 = "a1_cnn"
-EXTRA_COLUMNS = ["name", "lms_id", "late", "penalty", "submitted_at"]
-"""Columns the CSV may carry besides the report's own; the report must take them in stride."""
 
 
 def release(assignment: str = A1) -> dict:
-    return json.loads((course.RELEASE / assignment / f"{assignment}.ipynb").read_text())
+    return json.loads((course.paths().release(assignment)).read_text())
 
 
 def graded_parts(nb: dict) -> dict[str, float]:
     """grade id -> points of every graded cell, in notebook order."""
-    found = {}
-    for cell in nb["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("grade"):
-            found[meta["grade_id"]] = float(meta["points"])
-    return found
+    return {p.grade_id: p.points for p in cells.parts(nb)}
 
 
 @dataclass
@@ -98,24 +91,20 @@ def write_course(root: Path, students: list[Student], assignment: str = A1) -> P
     (root / "assignments" / assignment).mkdir(parents=True, exist_ok=True)
     (root / "assignments" / assignment / f"{assignment}.ipynb").write_text(json.dumps(rel))
     points = graded_parts(rel)
-    header = ["student", "score", "max_score", *points, "needs_manual_grade", "seconds", "notes",
-              *EXTRA_COLUMNS]  # fmt: skip
-    (root / "grades").mkdir(exist_ok=True)
-    out = root / "grades" / f"{assignment}.csv"
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for i, s in enumerate(students):
-            if s.notebook:
-                path = root / "autograded" / s.name / assignment / f"{assignment}.ipynb"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(autograded_notebook(rel, s)), encoding="utf-8")
-            scores = s.scores(points)
-            total = sum(v for v in scores.values() if v is not None)
-            writer.writerow([
-                s.name, total, sum(points.values()),
-                *("" if v is None else v for v in scores.values()),
-                bool(s.awaiting), "" if s.seconds is None else f"{s.seconds:.1f}", s.notes,
-                s.name.title(), f"LMS{1000 + i}", "", "0", "2026-03-02T23:59:00+09:00",
-            ])  # fmt: skip
-    return out
+    rows = []
+    for i, s in enumerate(students):
+        if s.notebook:
+            path = course.paths(root).autograded(s.name, assignment)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(autograded_notebook(rel, s)), encoding="utf-8")
+        scores = s.scores(points)
+        rows.append({
+            "student": s.name, "score": sum(v for v in scores.values() if v is not None),
+            "max_score": sum(points.values()),
+            **{gid: "" if v is None else v for gid, v in scores.items()},
+            "needs_manual_grade": bool(s.awaiting),
+            "seconds": "" if s.seconds is None else f"{s.seconds:.1f}", "notes": s.notes,
+            "name": s.name.title(), "lms_id": f"LMS{1000 + i}", "penalty": "0",
+            "submitted_at": "2026-03-02T23:59:00+09:00",
+        })  # fmt: skip
+    return table.write(course.paths(root).grades(assignment), cells.parts(rel), rows)

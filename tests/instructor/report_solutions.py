@@ -252,7 +252,7 @@ RENAMES = [
 
 def reference() -> dict[str, str]:
     """The reference solution's answer cells, as a student would hand them in."""
-    nb = nbformat.read(course.SOURCE / "a1_cnn" / "a1_cnn.ipynb", as_version=4)
+    nb = nbformat.read(course.paths().source("a1_cnn"), as_version=4)
     cells = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})

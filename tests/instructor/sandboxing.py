@@ -15,11 +15,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course, sandbox
+from grading import course
+from grading.run import sandbox
 
 
 def sandbox_or_skip() -> None:
-    """Skip without bubblewrap, except in CI (ITM528_REQUIRE_SANDBOX=1), where it must work."""
+    """Skip where bubblewrap cannot start a grading sandbox here, except in CI
+    (ITM528_REQUIRE_SANDBOX=1), where it must work. Tests ask for it through the ``sandboxed``
+    fixture (tests/instructor/conftest.py)."""
     try:
         sandbox.check()
     except sandbox.SandboxUnavailable as err:

@@ -608,7 +608,7 @@ def run_to_test(mistake: Mistake) -> BaseException | None:
 def run_test_cell(mistake: Mistake) -> tuple[BaseException | None, object, float | None]:
     """Run the edited solution up to the test cell of ``mistake``: what that cell raised, the
     value of its last expression (the points of a part with partial credit) and its points."""
-    nb = nbformat.read(course.SOURCE / mistake.assignment / f"{mistake.assignment}.ipynb", 4)
+    nb = nbformat.read(course.paths().source(mistake.assignment), 4)
     unused = dict(mistake.edits)
     namespace: dict[str, object] = {"__name__": "__main__"}
     for cell in nb.cells:

@@ -19,7 +19,6 @@ from tests.instructor.sandboxing import (
     Listener,
     grade_cli,
     read_csv,
-    sandbox_or_skip,
     sandbox_processes,
     scratch_course,
     tree_digest,
@@ -131,8 +130,7 @@ def attacker(name: str, port: int):
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    sandbox_or_skip()
+def hostile(sandboxed, tmp_path_factory):
     root = scratch_course(tmp_path_factory.mktemp("hostile-course"))
     listener = Listener()
     subs = {name: attacker(name, listener.port) for name in ATTACKS}
@@ -141,7 +139,7 @@ def hostile(tmp_path_factory):
     subs["zz_honest_partial"] = copy.deepcopy(partial)
     inbox = write_inbox(root, subs)
     protected = [root / p for p in ("grading", "solutions", "assignments", "nbgrader_config.py")]
-    protected += [course.ROOT / "utils", course.ROOT / "grading", course.SOURCE]
+    protected += [course.ROOT / "utils", course.ROOT / "grading", course.ROOT / "solutions"]
     before = tree_digest(*protected)
     started = time.perf_counter()
     try:

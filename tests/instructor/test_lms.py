@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grading import course, lms, roster
+from grading import course
+from grading.intake import roster
+from grading.outputs import lms
 
 ROSTER = """student_id,name,email,lms_id
 2024001,김민준,minjun.kim@univ.ac.kr,48213

@@ -21,10 +21,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course
+from grading import cells, course
 from tests.test_book import HTML
 
-ASSIGNMENTS = [a for a in course.assignments() if (course.SOURCE / a / f"{a}.ipynb").exists()]
+COURSE = course.paths()  # the real course, read even while a test moves course.ROOT
+
+ASSIGNMENTS = [a for a in course.assignments() if (COURSE.source(a)).exists()]
 A1 = "a1_cnn"
 CELL_TIMEOUT_S = (
     90  # the batch's per-cell limit: the slowest honest cell (a training run) takes about 20 s
@@ -32,26 +34,11 @@ CELL_TIMEOUT_S = (
 
 
 def source_nb(assignment: str = A1):
-    return nbformat.read(course.SOURCE / assignment / f"{assignment}.ipynb", as_version=4)
+    return nbformat.read(COURSE.source(assignment), as_version=4)
 
 
 def release_nb(assignment: str = A1):
-    return nbformat.read(course.RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
-
-
-def _regions(source: str, begin: str, end: str) -> list[str]:
-    lines, inside = [], False
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
-
-
-REGIONS = {"solution": ("BEGIN SOLUTION", "END SOLUTION"), "hidden": ("BEGIN HIDDEN", "END HIDDEN")}
+    return nbformat.read(COURSE.release(assignment), as_version=4)
 
 
 def secret_lines(assignment: str, kinds: tuple[str, ...] = ("solution", "hidden")) -> set[str]:
@@ -65,10 +52,12 @@ def secret_lines(assignment: str, kinds: tuple[str, ...] = ("solution", "hidden"
         p.read_text() for folder in ("utils", "tests") for p in (course.ROOT / folder).glob("*.py")
     ]
     released = "\n".join(public)
-    secrets: dict[str, set[str]] = {kind: set() for kind in REGIONS}
+    secrets: dict[str, set[str]] = {kind: set() for kind in cells.REGIONS}
     for cell in source_nb(assignment).cells:
-        for kind in REGIONS:
-            lines = _regions(cell.source, *REGIONS[kind])
+        for kind in cells.REGIONS:
+            lines = [
+                ln for region in cells.regions(cell.source, (kind,)) for ln in region.splitlines()
+            ]
             secrets[kind] |= {ln.split("  # ")[0].strip() for ln in lines}  # without comments
     if "solution" not in kinds:  # a hidden test may share a line with the solution itself
         secrets["hidden"] -= secrets["solution"]
@@ -131,18 +120,20 @@ def test_release_is_exactly_what_nbgrader_generates(assignment, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     fresh = json.loads((tmp_path / assignment / f"{assignment}.ipynb").read_text())
-    committed = json.loads((course.RELEASE / assignment / f"{assignment}.ipynb").read_text())
+    committed = json.loads((COURSE.release(assignment)).read_text())
     assert fresh == committed, f"assignments/{assignment} is out of date: run `make assignments`"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_has_no_solution_or_hidden_test(assignment):
     assert secret_lines(assignment), "found no solution lines to look for: the check is vacuous"
-    assert leaks(course.SOURCE / assignment, assignment), "the leak check misses the source itself"
+    assert leaks(course.ROOT / "solutions" / assignment, assignment), (
+        "the leak check misses the source itself"
+    )
     hidden = secret_lines(assignment, kinds=("hidden",))
-    found = leaks(course.SOURCE / assignment, assignment, kinds=("hidden",))
+    found = leaks(course.ROOT / "solutions" / assignment, assignment, kinds=("hidden",))
     assert hidden and len(found) > len(hidden) // 2, "the leak check misses most hidden lines"
-    assert leaks(course.RELEASE / assignment, assignment) == []
+    assert leaks(course.ROOT / "assignments" / assignment, assignment) == []
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -328,7 +319,7 @@ def submissions(assignment: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
-def batch(request, tmp_path_factory):
+def batch(sandboxed, request, tmp_path_factory):
     """Grade an assignment's batch once in a scratch copy of the course; return the CSV rows."""
     assignment = request.param
     root = tmp_path_factory.mktemp(f"course-{assignment}")
@@ -489,12 +480,13 @@ def test_original_submission_is_kept_beside_a_repaired_one(batch):
 @pytest.fixture
 def scratch_course(tmp_path, monkeypatch):
     """grading.course pointed at an empty scratch folder."""
-    monkeypatch.setattr(course, "SUBMITTED", tmp_path / "submitted")
+    monkeypatch.setattr(course, "ROOT", tmp_path)
     return tmp_path
 
 
 def test_intake_takes_flat_and_nbgrader_layouts_and_safe_student_ids(scratch_course):
-    from grading import submissions as intake
+    from grading.intake import collect as intake
+    from grading.intake import identity
 
     inbox = scratch_course / "inbox"
     (inbox / "kim" / A1).mkdir(parents=True)
@@ -505,18 +497,18 @@ def test_intake_takes_flat_and_nbgrader_layouts_and_safe_student_ids(scratch_cou
     with pytest.raises(SystemExit, match="no submissions in"):
         intake.collect(A1, scratch_course)
     with pytest.raises(ValueError, match="cannot make a student id"):
-        intake.student_id("...")
+        identity.student_id("...")
 
 
 def test_repair_restores_what_is_unambiguous_and_leaves_a_clean_notebook_alone(tmp_path):
-    from grading import submissions as intake
+    from grading.intake import repair as intake
 
     path = tmp_path / "s" / A1 / f"{A1}.ipynb"
     path.parent.mkdir(parents=True)
     nbformat.write(answered(A1), path)
     before = path.read_bytes()
     assert intake.repair(path, release_nb()).notes == []
-    assert path.read_bytes() == before and not intake.original_path(path).exists()
+    assert path.read_bytes() == before and not course.original_of(path).exists()
 
     nb = answered(A1)
     nb.cells.remove(cell_of(nb, "grader"))  # a read-only cell the tests need
@@ -528,11 +520,11 @@ def test_repair_restores_what_is_unambiguous_and_leaves_a_clean_notebook_alone(t
     repaired = nbformat.read(path, as_version=4)
     ids = [_nbg(c).get("grade_id") for c in repaired.cells]
     assert ids.index("grader") == ids.index("setup") + 1, "put back where it was"
-    assert "max_pool2d" in ids and intake.original_path(path).exists()
+    assert "max_pool2d" in ids and course.original_of(path).exists()
 
 
 def test_ambiguous_copies_are_reported_as_such(tmp_path):
-    from grading import submissions as intake
+    from grading.intake import repair as intake
 
     nb = answered(A1)
     first = cell_of(nb, "conv2d_naive")

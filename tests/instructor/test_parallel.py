@@ -17,7 +17,6 @@ import pytest
 from tests.instructor.sandboxing import (
     grade_cli,
     read_csv,
-    sandbox_or_skip,
     scratch_course,
     write_inbox,
 )
@@ -50,8 +49,7 @@ def graded(root: Path, *args: str) -> tuple[dict, str]:
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory):
-    sandbox_or_skip()
+def local(sandboxed, tmp_path_factory):
     out = {}
     for jobs in ("1", "2"):
         root = scratch_course(tmp_path_factory.mktemp(f"jobs{jobs}"))
@@ -94,9 +92,8 @@ def _start(argv: list[str], env: dict) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(sandboxed, tmp_path_factory):
     """A Dask scheduler and two single-threaded worker processes on 127.0.0.1."""
-    sandbox_or_skip()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     bin_dir = Path(sys.executable).parent

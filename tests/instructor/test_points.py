@@ -22,11 +22,11 @@ import pytest
 
 from grading import course
 
-ASSIGNMENTS = [a for a in course.assignments() if (course.SOURCE / a / f"{a}.ipynb").exists()]
+ASSIGNMENTS = [a for a in course.assignments() if (course.paths().source(a)).exists()]
 NOTEBOOKS = [
     pytest.param(folder / a / f"{a}.ipynb", id=f"{folder.name}/{a}")
     for a in ASSIGNMENTS
-    for folder in (course.SOURCE, course.RELEASE)
+    for folder in (course.ROOT / "solutions", course.ROOT / "assignments")
 ]
 
 PART_HEADING = re.compile(r"^##\s+Part\s+(\d+)\b(.*)$", re.MULTILINE)
@@ -171,7 +171,7 @@ def _first_test(nb):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_changing_one_test_cells_points_in_a_copy_is_caught(assignment, tmp_path):
-    source = course.SOURCE / assignment / f"{assignment}.ipynb"
+    source = course.paths().source(assignment)
     nb = read(source)
     test = _first_test(nb)
     test.metadata["nbgrader"]["points"] += 1
@@ -185,7 +185,7 @@ def test_changing_one_test_cells_points_in_a_copy_is_caught(assignment, tmp_path
 
 
 def test_other_disagreements_are_caught():
-    original = read(course.SOURCE / "a1_cnn" / "a1_cnn.ipynb")
+    original = read(course.paths().source("a1_cnn"))
 
     def changed(edit) -> list[str]:
         nb = copy.deepcopy(original)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grading import policy, verdict
+from grading.run import policy, verdict
 from tests.instructor.test_nbgrader_pipeline import ASSIGNMENTS, answered, cell_of, release_nb
 
 HONEST = [

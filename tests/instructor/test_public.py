@@ -18,14 +18,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course, fragments, public, public_push
-from tests import conventions as conv
+from export import conventions as conv
+from grading import course
+from grading.publish import fragments, public, push
 from tests import timings
 from tests.test_book import HTML
 
 PUBLIC_URL, BRANCH = conv.repository()
 PRIVATE = public.slug(public.private_repository())
-INSTRUCTOR_TARGETS = ("assignments", "grade", "bench-grading", "public")
+INSTRUCTOR_TARGETS = ("assignments", "grade", "bench-grading", "public", "exam-bank")
 GIT_ID = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
           for key, value in (("NAME", "Course staff"), ("EMAIL", "staff@example.org"))}  # fmt: skip
 PUBLIC_TOP = ("README.md", "Makefile", "_config.yml", "_toc.yml", "intro.md", "pyproject.toml",
@@ -86,10 +87,13 @@ def test_copy_holds_the_book_releases_utils_and_public_tests_only(copy):
 
 def test_fragment_scan_finds_no_piece_of_a_solution_or_hidden_test_in_the_copy(copy):
     secrets = fragments.secret_windows(course.ROOT)
-    sources = sorted(course.SOURCE.glob("*/*.ipynb"))
+    sources = sorted((course.ROOT / "solutions").glob("*/*.ipynb"))
+    sources += sorted((course.ROOT / "solutions").glob("exam_bank/*.yml"))  # exam questions
     assert len(secrets) > 1000, "few secret runs to look for: the scan would prove little"
-    found = fragments.scan(course.SOURCE, secrets)
-    assert {f.path for f in found} == {p.relative_to(course.SOURCE).as_posix() for p in sources}
+    found = fragments.scan(course.ROOT / "solutions", secrets)
+    assert {f.path for f in found} == {
+        p.relative_to(course.ROOT / "solutions").as_posix() for p in sources
+    }
     assert fragments.scan(copy, secrets) == []
 
 
@@ -156,7 +160,7 @@ def test_public_makefile_has_every_target_but_the_instructors_with_the_same_reci
     assert set(INSTRUCTOR_TARGETS) <= set(ours)
     for target in (set(ours) | set(theirs)) - {*INSTRUCTOR_TARGETS, ".PHONY", "help"}:
         assert theirs.get(target) == ours.get(target), (
-            f"`make {target}` differs between the Makefile and grading/public_template/Makefile"
+            f"`make {target}` differs between the Makefile and grading/publish/template/Makefile"
         )
     ours_vars = re.findall(r"(?m)^\w+ +[:?]?=.*$", (course.ROOT / "Makefile").read_text())
     theirs_vars = re.findall(r"(?m)^\w+ +[:?]?=.*$", (public.TEMPLATE / "Makefile").read_text())
@@ -289,12 +293,12 @@ def test_push_publishes_to_a_git_remote_and_continues_its_history(copy, tmp_path
     second = tmp_path / "second"
     shutil.copytree(copy, second)
     (second / "TIMINGS.md").unlink()
-    assert public_push.publish(second, str(remote), BRANCH, "a test") is True
+    assert push.publish(second, str(remote), BRANCH, "a test") is True
     log = git(remote, "log", "--format=%s", BRANCH).splitlines()
     assert len(log) == 2 and log[0] == "Publish the course book (from a test)"
     assert "TIMINGS.md" not in git(remote, "ls-tree", "--name-only", BRANCH)
     # the same copy again pushes nothing
     third = tmp_path / "third"
     shutil.copytree(second, third, ignore=shutil.ignore_patterns(".git"))
-    assert public_push.publish(third, str(remote), BRANCH, "again") is False
+    assert push.publish(third, str(remote), BRANCH, "again") is False
     assert len(git(remote, "log", "--format=%s", BRANCH).splitlines()) == 2

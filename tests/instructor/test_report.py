@@ -10,7 +10,6 @@ numbers twice, Hangul names and names with spaces, and a student without a reada
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -21,12 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grading import course, report, report_data, similarity
+from grading import cells, course
+from grading.outputs import report, report_data, similarity
 from tests.instructor import report_solutions as sol
 from tests.instructor.report_course import A1, Student, release, write_course
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def _differ(diff: str, index: str, got: str, expected: str) -> tuple[str, str]:
@@ -142,7 +139,7 @@ def test_numbers_are_normalised_but_names_keep_their_digits():
 def test_failures_are_grouped_with_counts(graded):
     root, _ = graded
     rel = release()
-    tests = {p.grade_id for p in report_data.parts(rel) if not p.manual}
+    tests = {p.grade_id for p in cells.parts(rel) if not p.manual}
     per_student = {}
     for s in CLASS:
         nb = report_data.read_json(report_data.notebook_path(root / "autograded", s.name, A1))
@@ -159,12 +156,12 @@ def test_failures_are_grouped_with_counts(graded):
 
 def test_the_module_runs_from_the_command_line(graded, tmp_path):
     root, _ = graded
-    done = subprocess.run([sys.executable, "-m", "grading.report", A1, "--root", str(root)],
+    done = subprocess.run([sys.executable, "-m", "grading.outputs.report", A1, "--root", str(root)],
                           cwd=course.ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stdout and (root / "grades" / f"{A1}.html").exists()
     missing = subprocess.run(
-        [sys.executable, "-m", "grading.report", A1, "--root", str(tmp_path)],
+        [sys.executable, "-m", "grading.outputs.report", A1, "--root", str(tmp_path)],
         cwd=course.ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert missing.returncode != 0 and "grade a1_cnn first" in missing.stderr
@@ -194,34 +191,26 @@ def test_the_page_is_self_contained(graded):
 
 # -- in the browser -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def page(graded):
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found (apt-get install chromium): browser tests skipped"
-        if os.environ.get("ITM528_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
+def page(browser, graded):
+    """The class report open in headless Chromium, with the problems it caused."""
     _, path = graded
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        tab = browser.new_page()
-        problems: list[str] = []
-        tab.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-        tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    tab = browser.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
 
-        def route(r):
-            if r.request.url == path.as_uri():
-                r.continue_()
-            else:
-                problems.append(f"request outside the page: {r.request.url}")
-                r.abort()
+    def route(r):
+        if r.request.url == path.as_uri():
+            r.continue_()
+        else:
+            problems.append(f"request outside the page: {r.request.url}")
+            r.abort()
 
-        tab.route("**/*", route)
-        tab.goto(path.as_uri(), wait_until="load")
-        yield tab, problems
-        browser.close()
+    tab.route("**/*", route)
+    tab.goto(path.as_uri(), wait_until="load")
+    yield tab, problems
+    tab.close()
 
 
 def _rows(tab, selector: str) -> list[list[str]]:
@@ -238,7 +227,7 @@ def test_the_page_loads_cleanly_with_every_figure(page):
     )
     assert not problems, problems
     assert all(ok for ok, _ in images), images
-    parts = len(report_data.parts(release()))
+    parts = len(cells.parts(release()))
     assert len(images) == 1 + parts + 1, [alt for _, alt in images]  # totals, parts, time
     alts = [alt for _, alt in images]
     assert alts[0].startswith("Histogram of totals (9 submissions)")
@@ -261,7 +250,7 @@ def test_the_tables_match_the_csv(graded, page):
     assert float(cards["median"]) == totals[4]
     assert abs(float(cards["mean (of 100)"]) - sum(totals) / 9) < 0.05
     by_part = {r[0]: r for r in _rows(tab, "#parts-table")}
-    for part in report_data.parts(release()):
+    for part in cells.parts(release()):
         scored = [float(r[part.grade_id]) for r in rows if r[part.grade_id] != ""]
         scored += [0.0] * sum(r[part.grade_id] == "" for r in rows) * (not part.manual)
         full = sum(v >= part.points for v in scored)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import roster
+from grading.intake import roster
 
 CLASS = """student_id,name,email,lms_id
 2024001,김민준,minjun.kim@univ.ac.kr,48213

@@ -12,16 +12,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course, execute, sandbox
-from tests.instructor.sandboxing import Listener, sandbox_or_skip, sandbox_processes
+from grading import course
+from grading.run import execute, sandbox
+from tests.instructor.sandboxing import Listener, sandbox_processes
 
 SMALL = sandbox.Limits(cell_seconds=20, submission_seconds=60, memory_gb=2, processes=32,
                        scratch_mb=64, file_mb=32, output_mb=0.5)  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_sandbox():
-    sandbox_or_skip()
 
 
 def in_sandbox(
@@ -35,7 +31,7 @@ def in_sandbox(
         sandbox.kill_leftovers(slot)
 
 
-def test_runs_as_an_unprivileged_user_of_its_own():
+def test_runs_as_an_unprivileged_user_of_its_own(sandboxed):
     result = in_sandbox("import os; print(os.getuid(), os.geteuid(), os.getgroups())")
     uid, euid, groups = result.stdout.split(maxsplit=2)
     assert int(uid) == int(euid) != os.geteuid()
@@ -44,12 +40,12 @@ def test_runs_as_an_unprivileged_user_of_its_own():
         assert int(uid) == sandbox.sandbox_uid(7)
 
 
-def test_sees_no_course_no_home_no_host_tmp(tmp_path):
+def test_sees_no_course_no_home_no_host_tmp(sandboxed, tmp_path):
     marker = Path("/tmp") / f"itm528-host-marker-{os.getpid()}"
     marker.write_text("host")
     try:
-        paths = [course.SOURCE, course.ROOT / "nbgrader_config.py", course.ROOT / "grading",
-                 Path.home() / ".bashrc", marker, tmp_path]  # fmt: skip
+        paths = [course.ROOT / "solutions", course.ROOT / "nbgrader_config.py",
+                 course.ROOT / "grading", Path.home() / ".bashrc", marker, tmp_path]  # fmt: skip
         code = "import os, sys; print([os.path.exists(p) for p in sys.argv[1:]])"
         command = sandbox.command_line(
             [sys.executable, "-c", code, *map(str, paths)], 7, None, SMALL
@@ -60,7 +56,7 @@ def test_sees_no_course_no_home_no_host_tmp(tmp_path):
     assert result.stdout.strip() == str([False] * len(paths)), result.stderr
 
 
-def test_system_and_python_are_read_only_and_utils_imports():
+def test_system_and_python_are_read_only_and_utils_imports(sandboxed):
     import utils
 
     target = Path(utils.__file__).parent / "planted.py"
@@ -75,7 +71,7 @@ def test_system_and_python_are_read_only_and_utils_imports():
     assert not target.exists()
 
 
-def test_an_environment_under_tmp_stays_visible(tmp_path, monkeypatch):
+def test_an_environment_under_tmp_stays_visible(sandboxed, tmp_path, monkeypatch):
     """A course cloned under /tmp (as CI may) keeps its packages inside the private /tmp."""
     (tmp_path / "marker.txt").write_text("here")
     tmp_path.chmod(0o755)  # the folders above it are the sandbox's own
@@ -85,7 +81,7 @@ def test_an_environment_under_tmp_stays_visible(tmp_path, monkeypatch):
     assert result.stdout.strip() == "here", result.stderr
 
 
-def test_no_network_not_even_the_hosts_loopback():
+def test_no_network_not_even_the_hosts_loopback(sandboxed):
     listener = Listener()
     try:
         code = (
@@ -104,7 +100,7 @@ def test_no_network_not_even_the_hosts_loopback():
     assert listener.connections == 0 and listener.received == []
 
 
-def test_memory_processes_and_disk_are_limited():
+def test_memory_processes_and_disk_are_limited(sandboxed):
     code = (
         "import os, time\n"
         "try:\n    b = bytearray(4 * 2**30); print('allocated')\n"
@@ -129,7 +125,7 @@ def test_memory_processes_and_disk_are_limited():
     assert sandbox_processes() == []
 
 
-def test_a_daemon_dies_with_its_sandbox():
+def test_a_daemon_dies_with_its_sandbox(sandboxed):
     code = (
         "import subprocess\n"
         "subprocess.Popen(['setsid', 'sh', '-c', 'sleep 300 & sleep 300'])\n"
@@ -154,7 +150,7 @@ def notebook(*sources: str):
     return nb
 
 
-def test_kernel_runs_in_the_sandbox_and_limits_are_reported():
+def test_kernel_runs_in_the_sandbox_and_limits_are_reported(sandboxed):
     limits = sandbox.Limits(cell_seconds=3, submission_seconds=60, output_mb=0.05)
     nb = notebook(
         "import os; print(os.getuid(), os.getcwd())",
@@ -172,7 +168,7 @@ def test_kernel_runs_in_the_sandbox_and_limits_are_reported():
     assert sandbox_processes() == []
 
 
-def test_a_notebook_past_its_total_limit_is_stopped_with_everything_it_started():
+def test_a_notebook_past_its_total_limit_is_stopped_with_everything_it_started(sandboxed):
     limits = sandbox.Limits(cell_seconds=30, submission_seconds=6)
     nb = notebook(
         "import subprocess\nsubprocess.Popen(['setsid', 'sleep', '300'])",
@@ -188,7 +184,7 @@ def test_a_notebook_past_its_total_limit_is_stopped_with_everything_it_started()
     assert sandbox_processes() == []
 
 
-def test_the_kernel_cannot_be_reached_by_its_own_children_nor_import_from_scratch():
+def test_the_kernel_cannot_be_reached_by_its_own_children_nor_import_from_scratch(sandboxed):
     nb = notebook(
         "import os, subprocess, sys\npid = os.getpid()\n"
         "open('/scratch/planted.py', 'w').write('print(1)')",

@@ -12,11 +12,10 @@ import unicodedata
 import nbformat
 import pytest
 
-from grading import deadlines, identity
+from grading.intake import deadlines, identity
 from tests.instructor.sandboxing import (
     grade_cli,
     read_csv,
-    sandbox_or_skip,
     scratch_course,
 )
 from tests.instructor.test_nbgrader_pipeline import A1, answered, release_nb, source_nb
@@ -59,8 +58,7 @@ def nested(root, student: str, nb, stamp: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def term(tmp_path_factory):
-    sandbox_or_skip()
+def term(sandboxed, tmp_path_factory):
     root = scratch_course(tmp_path_factory.mktemp("term"))
     config = root / "nbgrader_config.py"
     rule = {A1: {"due": DUE, "penalty_per_day": 10, "cutoff_days": 3}}

@@ -10,28 +10,23 @@ margin to it.
 from __future__ import annotations
 
 import ast
-import re
 
 import nbformat
 import pytest
 
-from grading import course
+from grading import cells, course
 
-ASSIGNMENTS = [a for a in course.assignments() if (course.SOURCE / a / f"{a}.ipynb").exists()]
-HIDDEN = re.compile(
-    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S
-)
+ASSIGNMENTS = [a for a in course.assignments() if (course.paths().source(a)).exists()]
 
 
 def visible_tests(assignment: str) -> list[tuple[str, str]]:
     """(grade id, visible source) of each autograded test cell of ``assignment``."""
-    nb = nbformat.read(course.SOURCE / assignment / f"{assignment}.ipynb", 4)
-    cells = []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            cells.append((meta["grade_id"], HIDDEN.sub("", cell.source)))
-    return cells
+    nb = nbformat.read(course.paths().source(assignment), 4)
+    return [
+        (cells.grade_id(cell), cells.without_hidden(cell.source))
+        for cell in nb.cells
+        if cells.is_test(cell)
+    ]
 
 
 CELLS = [(a, gid, src) for a in ASSIGNMENTS for gid, src in visible_tests(a)]
