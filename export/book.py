@@ -90,17 +90,3 @@ def png_size(data: str) -> tuple[int, int]:
     if header[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG image")
     return struct.unpack(">II", header[16:24])
-
-
-@cache
-def config() -> dict:
-    """The book's ``_config.yml``."""
-    return yaml.safe_load((ROOT / "_config.yml").read_text())
-
-
-def colab_url(path: Path) -> str:
-    """Colab's URL for the notebook at ``path``, on the repository and branch of ``_config.yml``."""
-    repo = config()["repository"]
-    slug = repo["url"].rstrip("/").removeprefix("https://github.com/")
-    colab = config().get("launch_buttons", {}).get("colab_url", "https://colab.research.google.com")
-    return f"{colab}/github/{slug}/blob/{repo.get('branch', 'main')}/{path.as_posix()}"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
 
-from export import ROOT, SLIDES, book, slides
+from export import ROOT, SLIDES, book, conventions, slides
 from export.layout import Slide
 
 VENDOR = ROOT / "_vendor"
@@ -113,15 +113,15 @@ def _section(slide: Slide) -> str:
 
 def _opening(slide: Slide, chapter: Path) -> str:
     number, _, name = slide.title.partition(": ")
-    course = html.escape(book.config()["title"])
-    author = html.escape(book.config().get("author", ""))
+    course = html.escape(conventions.config()["title"])
+    author = html.escape(conventions.config().get("author", ""))
     page = f"../html/{chapter.with_suffix('.html').as_posix()}"
     notes = '<aside class="notes">' + "\n".join(slide.notes) + "</aside>" if slide.notes else ""
     return (
         f'<section class="opening">\n<p class="kicker">{course} · {number if name else ""}</p>\n'
         f"<h1>{name or number}</h1>\n<p>{author}</p>\n"
         f'<p><a href="{page}">The chapter in the book</a> · '
-        f'<a href="{book.colab_url(chapter)}">Open in Colab</a></p>\n{notes}\n</section>'
+        f'<a href="{conventions.colab_url(chapter)}">Open in Colab</a></p>\n{notes}\n</section>'
     )
 
 
@@ -183,7 +183,7 @@ def write_deck(chapter: Path, out: Path = SLIDES) -> Deck:
     sections = [_opening(deck[0], chapter)] + [_section(s) for s in deck[1:]]
     title = deck[0].title
     path = out / f"{chapter.stem}.html"
-    path.write_text(page(f"{title} · {book.config()['title']}", sections), encoding="utf-8")
+    path.write_text(page(f"{title} · {conventions.config()['title']}", sections), encoding="utf-8")
     return Deck(chapter, title, path, deck)
 
 
@@ -198,7 +198,7 @@ def copy_static(out: Path = SLIDES) -> None:
 
 def write_index(decks: list[Deck], out: Path = SLIDES) -> Path:
     """The page that links every deck, with its number of slides."""
-    course = html.escape(book.config()["title"])
+    course = html.escape(conventions.config()["title"])
     rows = "\n".join(
         f'<li><a href="{d.path.name}">{d.title}</a> <span>({len(d.slides)} slides)</span></li>'
         for d in decks

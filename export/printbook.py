@@ -4,7 +4,9 @@ The landing page, the chapters and the bibliography, in the book's order, each p
 only (no navigation). Every ``id`` gets its page's prefix so that links between pages (a chapter's
 citation to the bibliography, say) become links inside the document; links to pages that are not
 printed keep their text only. Images point at ``_build/html``; images on other sites, of which
-the book shows one (the Colab badge), are left out, so that printing needs no network.
+the book shows one (the Colab badge), are left out, so that printing needs no network. A
+chapter's self-check prints as its questions, and the answers (to the exercises and to the
+self-check) follow at the end of the chapter.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from export import book
+from export import book, conventions
 
 # The book's own MathJax configuration (Jupyter Book's): typeset only what is marked as math.
 MATHJAX_CONFIG = (
@@ -123,10 +125,24 @@ def _clean(article: Tag, part: Part, printed: dict[str, Part], html_dir: str) ->
         else:
             img["src"] = src
             img.attrs.pop("srcset", None)
+    _answers_last(article)
     article.name = "div"
     article["class"] = ["page"]
     article["id"] = f"page-{part.slug}"
     return article
+
+
+def _answers_last(article: Tag) -> None:
+    """A chapter's answers (to its exercises, to its self-check) opened, at the chapter's end;
+    the self-check's feedback, which answers each question in place, left out."""
+    for element in article.select(".selfcheck .sc-feedback, .selfcheck .sc-explanation"):
+        element.decompose()
+    for element in article.select("details.exercise-answers, div.sc-key"):
+        element.extract()
+        element.attrs.pop("hidden", None)
+        if element.name == "details":
+            element["open"] = ""
+        article.append(element)
 
 
 def document(out_dir: Path) -> str:
@@ -137,7 +153,7 @@ def document(out_dir: Path) -> str:
     styles = sorted(book.HTML.glob("_static/mystnb.*.css"))
     links = [f"{html_dir}/_static/pygments.css", *(f"{html_dir}/_static/{s.name}" for s in styles)]
     sheets = "\n".join(f'<link rel="stylesheet" href="{href}">' for href in links)
-    title = book.config()["title"]
+    title = conventions.config()["title"]
     return f"""<!doctype html>
 <html lang="en">
 <head>

@@ -200,6 +200,11 @@ class Builder:
         for figure in (o for o in outputs if o.figure is not None):
             self.add([figure], new)
             new = False
+        # Markdown that a cell displays (a chapter's self-check questions) goes on as markdown.
+        shown = [o["data"]["text/markdown"] for o in cell.get("outputs", []) if _markdown(o)]
+        for text in [] if "remove-output" in tags else shown:
+            self.markdown_cell(text, "new" if new else "")
+            new = False
 
     def _outputs(self, cell: nbformat.NotebookNode) -> list[Item]:
         items, printed = [], ""
@@ -213,11 +218,19 @@ class Builder:
                 printed = ""
             if PNG in data:
                 items.append(figure_item(self.figure_src(data[PNG]), png_size(data[PNG])))
+            elif _markdown(out):
+                continue  # shown as markdown by code_cell
             elif "text/plain" in data:
                 items.append(output_item(data["text/plain"]))
             elif out.output_type == "error":
                 items.append(output_item("\n".join(out.traceback)))
         return [*items, output_item(printed)] if printed else items
+
+
+def _markdown(output: nbformat.NotebookNode) -> bool:
+    """A displayed object with a Markdown form (and no figure): the slide shows that form."""
+    data = output.get("data", {})
+    return "text/markdown" in data and PNG not in data
 
 
 def build(nb: nbformat.NotebookNode, figure_src: Callable[[str], str]) -> list[Slide]:

@@ -13,7 +13,10 @@ import pytest
 import utils
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("checks", "config", "data", "download", "plotting", "sequences", "training")
+MODULES = (
+    "checks", "config", "contracts", "data", "download", "grading", "plotting", "selfcheck",
+    "sequences", "training",
+)  # fmt: skip
 
 # Imports utils in a fresh interpreter; reports the time it took and whether a global RNG moved.
 PROBE = """

@@ -4,7 +4,7 @@ Importing the package has no side effects: nothing is seeded, downloaded or plot
 function is called. The chapters and assignments use the names re-exported here.
 """
 
-from utils import checks, config, data, download, plotting, sequences, training
+from utils import checks, config, data, download, plotting, selfcheck, sequences, training
 from utils.checks import compare, gradcheck
 from utils.config import full_run, get_device, set_seed, setup
 from utils.training import History, evaluate, fit
@@ -16,6 +16,7 @@ __all__ = [
     "data",
     "download",
     "plotting",
+    "selfcheck",
     "sequences",
     "training",
     "compare",
