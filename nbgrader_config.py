@@ -23,10 +23,6 @@ last submission even when late; by default the last one before the deadline is g
 CANVAS_ASSIGNMENT_IDS = {}
 """Canvas's id of each assignment (``{"a1_cnn": 12345}``), for the column of the Canvas export."""
 
-CELL_TIMEOUT_S = 180
-"""Per-cell limit at autograding: the slowest honest cell (training a CNN, about 15 s on a
-2-core CPU) with more than 3x headroom; an endless loop is interrupted after this."""
-
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.root = str(ROOT)
@@ -43,9 +39,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "data"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Autograding (nbgrader ignores ExecutePreprocessor.timeout; Execute is its own preprocessor).
-c.Execute.timeout = CELL_TIMEOUT_S
-c.Execute.interrupt_on_timeout = True
+# Autograding runs in the grading engine's sandbox (grading/run/), with its own limits
+# (grading/run/sandbox.py: Limits; `python -m grading grade --help`), not in nbgrader's Execute.
 c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded
 c.LimitOutput.max_lines = 1000
 

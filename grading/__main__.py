@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grading import course
 from grading.batch import pipeline, queue
 from grading.publish import release
 from grading.run import sandbox
@@ -26,8 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--cell-timeout",
         type=float,
-        default=None,
-        help="seconds per cell (default: CELL_TIMEOUT_S in nbgrader_config.py)",
+        default=defaults.cell_seconds,
+        help="seconds per cell: the cell is interrupted (default: %(default)s)",
     )
     p.add_argument(
         "--timeout",
@@ -72,9 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "release":
         release.generate(args.assignments or release.with_source(), args.dest)
     elif args.command == "grade":
-        cell = args.cell_timeout or float(course.config_constant("CELL_TIMEOUT_S"))
         limits = sandbox.Limits(
-            cell_seconds=cell, submission_seconds=args.timeout, memory_gb=args.memory_gb,
+            cell_seconds=args.cell_timeout, submission_seconds=args.timeout,
+            memory_gb=args.memory_gb,
         )  # fmt: skip
         options = pipeline.Options(
             limits, max(1, args.jobs), args.scheduler, not args.no_sandbox, args.regrade,

@@ -32,9 +32,13 @@ class Paths:
     def submitted_dir(self) -> Path:
         return self.root / "submitted"
 
+    def _student_notebook(self, folder: str, student: str, assignment: str) -> Path:
+        """``<folder>/<student>/<assignment>/<assignment>.ipynb``: nbgrader's layout."""
+        return self.root / folder / student / assignment / f"{assignment}.ipynb"
+
     def submitted(self, student: str, assignment: str) -> Path:
         """The version being graded, where nbgrader expects it."""
-        return self.submitted_dir / student / assignment / f"{assignment}.ipynb"
+        return self._student_notebook("submitted", student, assignment)
 
     def original(self, student: str, assignment: str) -> Path:
         """The untouched submission beside a repaired one (:func:`original_of`)."""
@@ -49,12 +53,11 @@ class Paths:
         return self.root / "autograded"
 
     def autograded(self, student: str, assignment: str) -> Path:
-        return self.autograded_dir / student / assignment / f"{assignment}.ipynb"
-
-    def feedback(self, student: str, assignment: str) -> Path:
-        return self.root / "feedback" / student / assignment / f"{assignment}.html"
+        """The executed notebook with its scores, as nbgrader's feedback reads it."""
+        return self._student_notebook("autograded", student, assignment)
 
     def feedback_pages(self, assignment: str) -> list[Path]:
+        """Every student's feedback page of ``assignment``."""
         return sorted((self.root / "feedback").glob(f"*/{assignment}/{assignment}.html"))
 
     @property
@@ -91,6 +94,15 @@ def config_constant(name: str):
         ):
             return ast.literal_eval(node.value)
     raise KeyError(f"nbgrader_config.py defines no {name}")
+
+
+def config_entry(table: str, assignment: str):
+    """``assignment``'s entry of a per-assignment table in nbgrader_config.py (``DEADLINES``,
+    ``CANVAS_ASSIGNMENT_IDS``), or None where the table or the entry is missing."""
+    try:
+        return config_constant(table).get(assignment)
+    except KeyError:
+        return None
 
 
 def assignments() -> list[str]:

@@ -32,11 +32,7 @@ def parse_time(text: str) -> dt.datetime:
 
 def deadline(assignment: str) -> Deadline | None:
     """The assignment's deadline from nbgrader_config.py, or None."""
-    try:
-        table = course.config_constant("DEADLINES")
-    except KeyError:
-        return None
-    entry = table.get(assignment)
+    entry = course.config_entry("DEADLINES", assignment)
     if entry is None:
         return None
     try:

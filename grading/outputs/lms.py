@@ -81,11 +81,7 @@ def number(value: float) -> str:
 
 def canvas_assignment_id(assignment: str) -> str | None:
     """The Canvas assignment id set in nbgrader_config.py (``CANVAS_ASSIGNMENT_IDS``), if any."""
-    try:
-        ids = course.config_constant("CANVAS_ASSIGNMENT_IDS")
-    except KeyError:
-        return None
-    value = ids.get(assignment)
+    value = course.config_entry("CANVAS_ASSIGNMENT_IDS", assignment)
     return None if value in (None, "") else str(value)
 
 

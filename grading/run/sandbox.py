@@ -59,7 +59,8 @@ class Limits:
     """What one submission may use; exceeding a limit stops its work, never the batch."""
 
     cell_seconds: float = 180.0
-    """Wall clock per cell: the cell is interrupted, the next one runs."""
+    """Wall clock per cell: the cell is interrupted, the next one runs. The slowest honest cell
+    (training a CNN, about 15 s on a 2-core CPU) with more than 3x headroom."""
     submission_seconds: float = 900.0
     """Wall clock for the whole notebook: the sandbox is killed, later cells score 0."""
     memory_gb: float = 6.0
