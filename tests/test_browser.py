@@ -1,25 +1,20 @@
 """The built book in headless Chromium: pages load cleanly, math renders, images load.
 
-Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/run`` installs it). Without it these tests
-are skipped with a message saying so, unless ``ITM528_REQUIRE_BROWSER=1`` makes that a failure.
+Needs Debian's ``chromium`` at /usr/bin/chromium (``make system`` installs it): the ``browser``
+fixture of tests/conftest.py skips these tests without it, or fails them in CI.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
-from pathlib import Path
 
 import pytest
 
-from tests import conventions as conv
+from export import conventions as conv
 from tests.test_book import HTML, html_path
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 CHAPTERS = conv.chapters()
 PAGES = ["intro.html", *(html_path(p) for p in CHAPTERS)]
 # A stand-in for the one external image the book shows, the Colab badge: the browser is offline.
@@ -31,15 +26,6 @@ BADGE_SVG = (
 )
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
-
-
-def _require_browser():
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} not found (apt-get install chromium): browser tests skipped"
-    if os.environ.get("ITM528_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -57,17 +43,6 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, server, relative):

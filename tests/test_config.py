@@ -1,5 +1,6 @@
 """Tests of utils.config: the full-run switch, the device, seeding and the setup line."""
 
+import os
 import random
 
 import numpy as np
@@ -94,3 +95,66 @@ def test_setup_reports_a_full_run_when_asked(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "budget: full run" in out
     assert "quick run" not in out
+
+
+@pytest.fixture(autouse=True)
+def restore_threads():
+    """Give PyTorch back the thread count it had, for the tests that follow (setup changes it)."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+USABLE = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+@pytest.mark.parametrize(
+    ("free", "expected"),
+    [(2.0, min(USABLE, 2)), (1.8, min(USABLE, 2)), (1.6, 1), (1.0, 1), (0.0, 1), (None, USABLE)],
+)
+def test_the_cpu_gets_a_thread_per_free_core(monkeypatch, free, expected):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(config, "free_cores", lambda: free)
+    assert config.set_cpu_threads(torch.device("cpu")) == expected
+    assert torch.get_num_threads() == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("1", 1), ("0", 1), ("many", 1)])
+def test_omp_num_threads_decides_when_set(monkeypatch, value, expected):
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    monkeypatch.setattr(config, "free_cores", lambda: 0.0)  # for the values that say nothing
+    assert config.set_cpu_threads(torch.device("cpu")) == expected
+    assert torch.get_num_threads() == expected
+
+
+def test_free_cores_counts_the_idle_share_of_every_core(monkeypatch):
+    ticks = iter([(100, 1000), (160, 1100)])  # 60 of 100 ticks idle
+    monkeypatch.setattr(config, "_cpu_ticks", lambda: next(ticks))
+    assert config.free_cores(0.0) == pytest.approx(0.6 * os.cpu_count())
+    monkeypatch.setattr(config, "_cpu_ticks", lambda: None)
+    assert config.free_cores(0.0) is None
+
+
+def test_free_cores_reads_this_machine():
+    free = config.free_cores(0.05)
+    if os.path.exists("/proc/stat"):
+        assert free is not None and 0.0 <= free <= os.cpu_count()
+
+
+def test_a_gpu_leaves_the_cpu_threads_alone(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    torch.set_num_threads(2)
+    for device in ("cuda", "mps"):
+        assert config.set_cpu_threads(torch.device(device)) == 2
+    assert torch.get_num_threads() == 2
+
+
+def test_setup_uses_and_prints_one_cpu_thread_on_a_busy_cpu(monkeypatch, capsys):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(config, "get_device", lambda: torch.device("cpu"))
+    monkeypatch.setattr(config, "free_cores", lambda: 0.9)
+    torch.set_num_threads(2)
+    config.setup()
+    assert torch.get_num_threads() == 1
+    line = next(line for line in capsys.readouterr().out.splitlines() if "device:" in line)
+    assert "| 1 CPU thread |" in line

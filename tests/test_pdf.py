@@ -2,27 +2,25 @@
 
 ``make test`` prints the book after building it when Debian's Chromium is installed; the checks
 read it back with poppler-utils (``pdftotext``, ``pdfinfo``, ``pdfimages``, ``pdftohtml``). Without
-either they skip, unless ``ITM528_REQUIRE_BROWSER=1`` (CI) makes that a failure. The first test
-needs neither: it checks how links and ids of the book's pages are rewritten into one document.
+either they skip (the ``chromium`` and ``poppler`` fixtures), unless ``ITM528_REQUIRE_BROWSER=1``
+(CI) makes that a failure. The first test needs neither: it checks how links and ids of the book's
+pages are rewritten into one document.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from functools import cache
 
 import pytest
 
-from export import PDF, book, markdown, printbook
-from export.pdf import CHROMIUM, count
+from export import PDF, book, conventions, markdown, printbook
+from export.pdf import count
 
 CHAPTERS = book.chapters()
 executed = cache(book.executed)  # each chapter read from the build cache once
-POPPLER = ("pdftotext", "pdfinfo", "pdfimages", "pdftohtml")
 
 
 def test_links_between_printed_pages_become_links_inside_the_document():
@@ -37,23 +35,6 @@ def test_links_between_printed_pages_become_links_inside_the_document():
     assert printbook._link("https://arxiv.org/abs/1", part, printed) == "https://arxiv.org/abs/1"
     assert printbook._image("../_images/a.png", part, "../html") == "../html/_images/a.png"
     assert printbook._image("https://example.org/badge.svg", part, "../html") is None
-
-
-def _require_tools() -> None:
-    missing = [t for t in POPPLER if shutil.which(t) is None]
-    message = ""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found (apt-get install chromium): the PDF is not built"
-    elif missing:
-        message = (
-            f"{', '.join(missing)} not found (apt-get install poppler-utils): PDF tests skipped"
-        )
-    if message:
-        if os.environ.get("ITM528_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    if not PDF.exists():
-        pytest.fail(f"{PDF} is missing: run `make pdf`")
 
 
 def _run(*args: str) -> str:
@@ -104,8 +85,10 @@ needs_pdf = pytest.mark.usefixtures("printed")
 
 
 @pytest.fixture(scope="module")
-def printed():
-    _require_tools()
+def printed(chromium, poppler) -> None:
+    """The PDF that ``make pdf`` printed with Chromium, read back with poppler-utils."""
+    if not PDF.exists():
+        pytest.fail(f"{PDF} is missing: run `make pdf`")
 
 
 @pytest.mark.book
@@ -115,7 +98,7 @@ def test_text_has_every_chapter_title_and_no_raw_tex_or_roles():
     words = " ".join(text().split())
     for path in CHAPTERS:
         assert chapter_title(path) in words, f"{path}: its title is not in the PDF's text"
-    assert book.config()["title"] in words and "Bibliography" in words
+    assert conventions.config()["title"] in words and "Bibliography" in words
     for raw in ("$$", "\\frac", "{cite", "\\begin{", "\\(", "\\["):
         assert raw not in words, f"the PDF's text holds {raw!r}: math or a citation not rendered"
 
@@ -126,7 +109,7 @@ def test_text_has_every_chapter_title_and_no_raw_tex_or_roles():
 def test_bookmarks_are_the_book_in_order_with_a_bookmark_per_section():
     top = outline()
     titles = [title for title, _, _ in top]
-    expected = [book.config()["title"], *map(chapter_title, CHAPTERS), "Bibliography"]
+    expected = [conventions.config()["title"], *map(chapter_title, CHAPTERS), "Bibliography"]
     assert titles == expected, f"top-level bookmarks {titles}"
     pages = [page for _, page, _ in top]
     assert pages == sorted(pages) and len(set(pages)) == len(pages), f"pages {pages}"
@@ -161,7 +144,8 @@ def test_code_and_results_are_wrapped_not_cut_at_the_page_edge():
     for path in CHAPTERS:
         for cell in executed(path).cells:
             if cell.cell_type == "code":
-                lines += cell.source.splitlines()
+                if "remove-input" not in cell.metadata.get("tags", []):  # the book hides it too
+                    lines += cell.source.splitlines()
                 lines += [
                     ln
                     for o in cell.outputs

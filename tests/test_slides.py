@@ -2,7 +2,8 @@
 
 The first tests build slides from small made-up notebooks and need nothing else. The others read
 the decks in ``_build/slides`` (``make test`` builds them after the book); those that open them in
-headless Chromium skip without /usr/bin/chromium, as the other browser tests do.
+headless Chromium (the ``browser`` fixture) skip without /usr/bin/chromium, as the other browser
+tests do.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 
 from export import SLIDES, book, markdown, slides
 from export.layout import SHORT_CODE
-from tests.test_browser import _QuietHandler, _require_browser
+from tests.test_browser import _QuietHandler
 
 CHAPTERS = book.chapters()
 executed = cache(book.executed)  # each chapter read from the build cache once
@@ -291,25 +292,12 @@ def deck_server():
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
-def viewer():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.book
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
-def test_deck_in_chromium_loads_typesets_and_every_slide_fits(viewer, deck_server, chapter):
+def test_deck_in_chromium_loads_typesets_and_every_slide_fits(browser, deck_server, chapter):
     deck_file(chapter)
-    page = viewer.new_page(viewport={"width": 1280, "height": 720})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     problems: list[str] = []
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
