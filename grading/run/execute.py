@@ -1,31 +1,34 @@
 """The sandbox run: execute one prepared notebook with its kernel inside a bubblewrap sandbox.
 
 The notebook client (nbclient) runs here, in the grading process, out of the submission's
-reach; only the kernel runs in the sandbox, and the two talk over ZeroMQ's Unix sockets in a
-folder that is bind-mounted into the sandbox. The client enforces the per-cell limit
-(interrupting the cell), the whole-notebook limit (killing the sandbox, which takes every process
-of the submission with it) and the output limit. Nothing here touches the gradebook: a worker on
-another machine runs exactly this code and returns the executed notebook.
+reach; only the kernel runs in the sandbox, in a control group of its own where the machine
+allows one (:mod:`.cgroup`), and the two talk over ZeroMQ's Unix sockets in a small private
+folder that is bind-mounted into the sandbox (:mod:`.ipc`). The client enforces the per-cell
+limit (interrupting the cell), the whole-notebook limit (killing the sandbox, which takes every
+process of the submission with it) and the output limit (:mod:`.client`). A run that failed
+before any student code ran is the grading environment's failure (:mod:`.environment`). Nothing
+here touches the gradebook: a worker on another machine runs exactly this code and returns the
+executed notebook.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grading.run import sandbox
+from grading.run import cgroup, environment, ipc, sandbox
+from grading.run.client import LimitedClient
 
 BOOT = (
     "import ctypes; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); "  # PR_SET_DUMPABLE 0
@@ -50,6 +53,9 @@ class RunResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     """What went wrong, for the student's row of the CSV (limits hit, kernel died)."""
+    environment_error: str | None = None
+    """What failed in the grading environment before any student code ran
+    (:mod:`grading.run.environment`): the run is not the student's, and not a grade."""
 
 
 class _SandboxedKernelManager(AsyncKernelManager):
@@ -58,6 +64,8 @@ class _SandboxedKernelManager(AsyncKernelManager):
     slot = 0
     limits = sandbox.Limits()
     ipc_dir: Path | None = None
+    console: Path | None = None
+    group: cgroup.Group | None = None
     confined = True
 
     @property
@@ -74,42 +82,20 @@ class _SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, uid, uid)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        # the kernel's own console output is noise; a process holding it open holds nothing up
-        kw.update(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        # the kernel's console output goes to a file on the private socket folder (a few lines
+        # that name why a kernel did not start), else nowhere; no pipe for a process to hold
+        with contextlib.ExitStack() as stack:
+            out = (
+                stack.enter_context(self.console.open("wb")) if self.console else subprocess.DEVNULL
+            )
+            kw.update(stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
         argv = [a.replace("{connection_file}", self.connection_file) for a in KERNEL_ARGV]
         if not self.confined:
             return argv
-        return sandbox.command_line(argv, self.slot, self.ipc_dir, self.limits)
-
-
-class _LimitedClient(NotebookClient):
-    """nbclient with a cap on the size of everything a notebook prints."""
-
-    def __init__(self, *args, output_bytes: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.output_bytes, self.used_bytes, self.truncated = output_bytes, 0, False
-        self.timed_out = 0
-
-    async def _async_handle_timeout(self, timeout, cell=None):
-        self.timed_out += 1
-        return await super()._async_handle_timeout(timeout, cell)
-
-    def output(self, outs, msg, display_id, cell_index):
-        size = len(str(msg.get("content", "")))
-        self.used_bytes += size
-        if self.used_bytes > self.output_bytes:
-            if not self.truncated:
-                self.truncated = True
-                outs.append(
-                    nbformat.v4.new_output(
-                        "stream", name="stdout", text="\n[output limit reached: rest dropped]\n"
-                    )
-                )
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+        return sandbox.command_line(argv, self.slot, self.ipc_dir, self.limits, group=self.group)
 
 
 def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True) -> RunResult:
@@ -118,28 +104,21 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
     ``confined=False`` runs the kernel without a sandbox (``--no-sandbox``: unsafe).
     """
     nb = nbformat.from_dict(notebook)
-    ipc_dir = Path(tempfile.mkdtemp(prefix="itm528-kernel-"))
-    if confined and os.geteuid() == 0:
-        os.chown(ipc_dir, sandbox.sandbox_uid(slot), sandbox.sandbox_uid(slot))
-    km = _SandboxedKernelManager(
-        transport="ipc", ip=str(ipc_dir / "kernel"),
-        connection_file=str(ipc_dir / "kernel.json"), kernel_name="python3",
-    )  # fmt: skip
-    km.slot, km.limits, km.ipc_dir, km.confined = slot, limits, ipc_dir, confined
-    client = _LimitedClient(
-        nb, km=km, timeout=int(limits.cell_seconds), interrupt_on_timeout=True,
-        allow_errors=True, record_timing=True, startup_timeout=60,
-        output_bytes=int(limits.output_mb * 2**20),
-        error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
-                          "traceback": ["CellTimeoutError: the cell ran past its time limit"]},
-    )  # fmt: skip
+    owner = sandbox.sandbox_uid(slot) if confined and os.geteuid() == 0 else None
+    memory = int(limits.memory_gb * 2**30)
     notes: list[str] = []
     started = time.perf_counter()
-    try:
-        asyncio.run(_execute(client, limits.submission_seconds, notes))
-    finally:
-        sandbox.kill_leftovers(slot) if confined else None
-        shutil.rmtree(ipc_dir, ignore_errors=True)
+    with ipc.folder(owner) as folder:
+        with _group(slot, memory, limits.processes, confined) as group:
+            client = _client(nb, slot, limits, confined, folder, group)
+            try:
+                stopped = asyncio.run(_execute(client, limits.submission_seconds, notes))
+            finally:  # nbclient's own clean-up at exit is done here, now
+                atexit.unregister(client._cleanup_kernel)
+                sandbox.kill_leftovers(slot) if confined else None
+            killed = group.oom_kills() if group is not None else 0
+        log = environment.log_tail(folder.log)
+    failure = environment.failure(nb, client.started, client.reached, stopped, log)
     if client.truncated:
         notes.append(
             f"the notebook printed more than {limits.output_mb:g} MB; the rest was dropped"
@@ -149,8 +128,30 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
             f"a cell ran past the per-cell time limit of {limits.cell_seconds:.0f} s and was "
             "interrupted"
         )
-    notes += _limits_hit(nb, limits)
-    return RunResult(nb, time.perf_counter() - started, notes)
+    notes += _limits_hit(nb, limits, killed)
+    return RunResult(nb, time.perf_counter() - started, notes, failure)
+
+
+def _group(slot: int, memory: int, processes: int, confined: bool):
+    """The sandbox's control group (:func:`cgroup.confine`); none for an unconfined kernel."""
+    return cgroup.confine(slot, memory, processes) if confined else contextlib.nullcontext()
+
+
+def _client(nb, slot, limits, confined, folder: ipc.Folder, group) -> LimitedClient:
+    """The notebook client and its kernel manager for one sandboxed run."""
+    km = _SandboxedKernelManager(
+        transport="ipc", ip=str(folder.path / "kernel"),
+        connection_file=str(folder.path / "kernel.json"), kernel_name="python3",
+    )  # fmt: skip
+    km.slot, km.limits, km.ipc_dir, km.confined = slot, limits, folder.path, confined
+    km.console, km.group = folder.log, group
+    return LimitedClient(
+        nb, km=km, timeout=int(limits.cell_seconds), interrupt_on_timeout=True,
+        allow_errors=True, record_timing=True, startup_timeout=60,
+        output_bytes=int(limits.output_mb * 2**20),
+        error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
+                          "traceback": ["CellTimeoutError: the cell ran past its time limit"]},
+    )  # fmt: skip
 
 
 LIMIT_SIGNS = {
@@ -160,8 +161,9 @@ LIMIT_SIGNS = {
 }
 
 
-def _limits_hit(nb, limits: sandbox.Limits) -> list[str]:
-    """A note for each sandbox limit that an error of the notebook shows it ran into."""
+def _limits_hit(nb, limits: sandbox.Limits, killed: int = 0) -> list[str]:
+    """A note for each sandbox limit that an error of the notebook shows it ran into, and one
+    for processes that the sandbox's memory limit stopped (``killed``)."""
     errors = [
         f"{o.get('ename', '')}: {o.get('evalue', '')}"
         for c in nb.cells
@@ -170,14 +172,22 @@ def _limits_hit(nb, limits: sandbox.Limits) -> list[str]:
     ]
     sizes = {"memory": f"{limits.memory_gb:g} GB", "processes": f"{limits.processes}",
              "scratch disk": f"{limits.scratch_mb} MB"}  # fmt: skip
-    return [
-        f"a cell ran into the sandbox's {name} limit ({sizes[name]})"
+    hit = [
+        name
         for name, signs in LIMIT_SIGNS.items()
         if any(sign in e for e in errors for sign in signs)
     ]
+    notes = [f"a cell ran into the sandbox's {name} limit ({sizes[name]})" for name in hit]
+    if killed:
+        notes.append(
+            f"{killed} process(es) of the notebook stopped at the sandbox's memory limit "
+            f"({limits.memory_gb:g} GB for all its processes together)"
+        )
+    return notes
 
 
-async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> None:
+async def _execute(client: LimitedClient, seconds: float, notes: list[str]) -> str | None:
+    """Run the notebook within ``seconds``; why it stopped early (None: it ran to its end)."""
     task = asyncio.ensure_future(client.async_execute())
     try:
         done, _ = await asyncio.wait({task}, timeout=seconds)
@@ -190,18 +200,22 @@ async def _execute(client: _LimitedClient, seconds: float, notes: list[str]) -> 
             await asyncio.wait({task}, timeout=30)
             if task.done() and not task.cancelled():
                 task.exception()  # retrieved: what a stopped notebook raised is not news
-        elif isinstance(task.exception(), DeadKernelError):
+            return f"the per-submission limit of {seconds:.0f} s ran out"
+        err = task.exception()
+        if isinstance(err, DeadKernelError):
             notes.append(
                 "the notebook stopped the Python kernel (e.g. exit()); later cells score 0"
             )
-        elif isinstance(task.exception(), CellTimeoutError):
+        elif isinstance(err, CellTimeoutError):
             notes.append("a cell did not answer an interrupt after its time limit; it was stopped")
-        elif task.exception() is not None:  # e.g. a kernel that sent malformed messages
-            err = task.exception()
+        elif err is not None:  # e.g. a kernel that sent malformed messages
             notes.append(
                 f"the notebook's kernel broke off ({type(err).__name__}); cells from there on "
                 "score 0"  # its message may carry what the kernel sent: not repeated here
             )
+        if err is None or client.started:  # a started kernel's messages are the submission's
+            return None if err is None else type(err).__name__
+        return f"{type(err).__name__}: {str(err)[:300]}"
     finally:
         if client.km is not None and client.km.has_kernel:
             await client.km.shutdown_kernel(now=True)

@@ -8,6 +8,7 @@ allowlist where that is possible (imports), since a blacklist only stops what so
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals", "setattr",
            "delattr", "breakpoint", "get_ipython", "GRADER", "Grader", "__builtins__",
@@ -54,10 +55,15 @@ CELL_SEPARATOR = "\n# %% cell\n"
 """Joins a notebook's cells into one ``context`` for :func:`scan`."""
 
 
-def scan(source: str, context: str = "") -> list[tuple[int, str]]:
+def scan(
+    source: str, context: str = "", *, imported: dict[str, str] | None = None
+) -> list[tuple[int, str]]:
     """(line, what) of each tampering construct in ``source``; IPython magics and shell lines
     (``%``, ``!``) count as one, since they reach the kernel outside Python. ``context`` is the
-    rest of the notebook's code, whose imports name what ``source`` refers to."""
+    rest of the notebook's code, whose imports name what ``source`` refers to; ``imported``, the
+    same names already read (:func:`names_imported`), spares reading the context once per cell.
+    Code too deeply nested for the parser counts as a construct: what cannot be read is not
+    trusted."""
     found: list[tuple[int, str]] = []
     python = []
     for number, line in enumerate(source.split("\n"), 1):
@@ -65,24 +71,36 @@ def scan(source: str, context: str = "") -> list[tuple[int, str]]:
         if magic and not line.lstrip().startswith("%matplotlib"):
             found.append((number, "an IPython magic or shell command"))
         python.append("" if magic else line)
+    known = names_imported(context) if imported is None else imported
     try:
         tree = ast.parse("\n".join(python))
+        aliases = {**known, **_aliases(tree)}
+        for node in ast.walk(tree):
+            found += [(getattr(node, "lineno", 0), what) for what in _check(node, aliases)]
     except SyntaxError:
         return found  # the kernel reports it; a cell that does not parse does not run
-    aliases = {**names_imported(context), **_aliases(tree)}
-    for node in ast.walk(tree):
-        found += [(getattr(node, "lineno", 0), what) for what in _check(node, aliases)]
+    except (RecursionError, MemoryError, ValueError):
+        found.append((1, UNREADABLE))
     return sorted(set(found))
+
+
+UNREADABLE = "code nested too deeply for the grader to read"
 
 
 def names_imported(code: str) -> dict[str, str]:
     """The imports of ``code`` (cells joined; magics and cells that do not parse are skipped)."""
+    return imports_of(code.split(CELL_SEPARATOR))
+
+
+def imports_of(sources: Iterable[str]) -> dict[str, str]:
+    """The imports of the cells ``sources``, read once for a whole notebook (magics and cells
+    that do not parse are skipped)."""
     names: dict[str, str] = {}
-    for cell in code.split(CELL_SEPARATOR):
+    for cell in sources:
         lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in cell.split("\n")]
         try:
             names.update(_aliases(ast.parse("\n".join(lines))))
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
             continue
     return names
 

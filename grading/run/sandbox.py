@@ -5,15 +5,18 @@ The kernel and every process it starts run
 - as an unprivileged user of their own (one uid per worker slot, never the grading user or root),
   so that a process limit counts this sandbox's processes only;
 - with no network at all (a new network namespace: not even the host's loopback); the grader
-  talks to the kernel over Unix sockets in a folder bind-mounted for that purpose;
+  talks to the kernel over Unix sockets in a folder bind-mounted for that purpose (a private
+  tmpfs of 1 MB, :mod:`grading.run.ipc`);
 - with the operating system, the Python environment and the course's ``utils`` package
-  read-only, and nothing else of the machine: no course directory, gradebook, solutions, other
+  read-only (at their real paths and through the links that name them, :mod:`.mounts`), and
+  nothing else of the machine: no course directory, gradebook, solutions, other
   submissions, grading user's home or host ``/tmp``;
 - in a private scratch folder and home on a size-limited tmpfs that vanishes with the sandbox;
 - in a new PID namespace whose first process dies with the grader, so that when grading ends
   every process the submission started is gone, daemons (``setsid``) included;
 - under resource limits: address space (not where a GPU is passed through: CUDA reserves huge
-  virtual ranges), processes, file size, no core dumps.
+  virtual ranges), processes, file size, no core dumps; and, where the machine allows a control
+  group (:mod:`grading.run.cgroup`), memory and processes of the sandbox as a whole.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from grading.run.cgroup import Group
+from grading.run.mounts import gpu_devices, gpu_mounts, python_mounts, python_roots, system_mounts
 
 UID_BASE = 61000
 """Sandbox users are ``UID_BASE + slot``: unused by the system, one per parallel worker."""
@@ -64,9 +69,11 @@ class Limits:
     submission_seconds: float = 900.0
     """Wall clock for the whole notebook: the sandbox is killed, later cells score 0."""
     memory_gb: float = 6.0
-    """Address space of each process (0: no limit). Ignored where a GPU is passed through."""
+    """Memory of the sandbox as a whole (resident, its tmpfs files included) where a control
+    group can be made (:mod:`grading.run.cgroup`), and the address space of each process,
+    except where a GPU is passed through (0: no limit)."""
     processes: int = 64
-    """Processes and threads of the sandbox user at once."""
+    """Processes and threads of the sandbox user at once (and of its control group)."""
     scratch_mb: int = 512
     """Size of the writable scratch folder, home and /tmp together (a tmpfs)."""
     file_mb: int = 256
@@ -77,62 +84,6 @@ class Limits:
     """Threads of the numerical libraries (OMP/MKL/torch) in the kernel. One: the small
     operations of the assignments' training gain nothing from more, and lose ten times over
     when another process shares the core (A2's reference took 108 s with two, 8 s with one)."""
-
-
-def gpu_devices() -> list[str]:
-    """The NVIDIA device nodes of this machine (empty on a machine without a GPU)."""
-    return sorted(str(p) for p in Path("/dev").glob("nvidia*"))
-
-
-def python_roots() -> list[Path]:
-    """Folders the sandboxed Python needs read-only: its installation, the environment, and
-    the folders of packages installed in editable mode (the course's ``utils``)."""
-    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    roots.add(Path(sysconfig.get_paths()["purelib"]).resolve())
-    import utils  # the course package; editable installs live outside site-packages
-
-    roots.add(Path(utils.__file__).resolve().parent)
-    return sorted(_outermost(roots))
-
-
-def _outermost(paths: set[Path]) -> set[Path]:
-    return {p for p in paths if not any(q != p and q in p.parents for q in paths)}
-
-
-def _system_mounts() -> list[str]:
-    args: list[str] = []
-    for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "opt"):
-        path = Path("/") / top
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), str(path)]
-    return args
-
-
-def _ro_binds(roots: list[Path]) -> list[str]:
-    """Read-only binds of ``roots`` at their own paths, with the folders above them made
-    traversable (bubblewrap would create them readable by root only)."""
-    args: list[str] = []
-    made: set[Path] = set()
-    for root in roots:
-        for parent in reversed(root.parents[:-1]):
-            if parent not in made:
-                made.add(parent)
-                args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", str(root), str(root)]
-    return args
-
-
-def _gpu_mounts() -> list[str]:
-    args: list[str] = []
-    for node in gpu_devices():
-        args += ["--dev-bind", node, node]
-    if gpu_devices():  # what the CUDA driver reads about the devices
-        for path in ("/sys/bus/pci", "/sys/devices", "/sys/module/nvidia", "/proc/driver/nvidia"):
-            if Path(path).exists():
-                args += ["--ro-bind", path, path]
-    return args
 
 
 def bwrap_path() -> str:
@@ -162,9 +113,15 @@ def sandbox_uid(slot: int) -> int:
 
 
 def command_line(
-    argv: list[str], slot: int, ipc_dir: Path | None, limits: Limits, cwd: str = "/scratch"
+    argv: list[str],
+    slot: int,
+    ipc_dir: Path | None,
+    limits: Limits,
+    cwd: str = "/scratch",
+    group: Group | None = None,
 ) -> list[str]:
-    """``argv`` wrapped in limits, an unprivileged user and a bubblewrap sandbox.
+    """``argv`` wrapped in limits, an unprivileged user and a bubblewrap sandbox, in the
+    control group ``group`` where one was made (:func:`grading.run.cgroup.confine`).
 
     ``ipc_dir`` (a host folder writable by the sandbox user) is bind-mounted at the same path,
     so that the kernel's Unix sockets have one name inside and outside.
@@ -194,17 +151,17 @@ def command_line(
     else:  # an unprivileged user namespace that may not nest another one
         args += ["--unshare-user"] + (["--disable-userns"] if _supports_disable_userns() else [])
     args += ["--clearenv"] + [a for k, v in env.items() for a in ("--setenv", k, v)]
-    args += _system_mounts()
+    args += system_mounts()
     size = str(limits.scratch_mb * 2**20)
     for folder in ("/scratch", "/tmp"):  # first: a course or environment under /tmp goes on top
         args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
-    args += _ro_binds(python_roots())
-    args += ["--proc", "/proc", "--dev", "/dev"] + _gpu_mounts()
+    args += python_mounts(python_roots())
+    args += ["--proc", "/proc", "--dev", "/dev"] + gpu_mounts()
     args += ["--perms", "0777", "--dir", "/scratch/.home"]
     if ipc_dir is not None:
         args += ["--bind", str(ipc_dir), str(ipc_dir)]
     args += ["--chdir", cwd, "--", *_privileges(slot), *argv]
-    return _rlimits(limits) + args
+    return (group.join() if group is not None else []) + _rlimits(limits) + args
 
 
 def _rlimits(limits: Limits) -> list[str]:

@@ -33,6 +33,13 @@ class Job:
     confined: bool = True
 
 
+class GradingEnvironmentError(RuntimeError):
+    """The grading environment failed before any of the student's code ran (the kernel did not
+    start in the sandbox, a read-only setup cell failed, the kernel stopped during the setup):
+    the submission was not graded, and its notebook says nothing about the student. The message
+    names the student and the cause (an ImportError's text, a missing path)."""
+
+
 @dataclass
 class Outcome:
     """What came back: the executed notebook with its verdict, and what went wrong."""
@@ -68,8 +75,14 @@ def slot() -> Iterator[int]:
 
 
 def grade(job: Job) -> Outcome:
-    """Execute ``job``'s notebook in a sandbox of its own, then decide its verdict."""
+    """Execute ``job``'s notebook in a sandbox of its own, then decide its verdict;
+    :class:`GradingEnvironmentError` where the environment, not the submission, failed."""
     with slot() as number:
         result = execute.run(job.notebook, number, job.limits, confined=job.confined)
+    if result.environment_error is not None:
+        raise GradingEnvironmentError(
+            f"{job.student}: not graded, the grading environment failed on "
+            f"{os.uname().nodename}: {result.environment_error}"
+        )
     notes = result.notes + verdict.decide(result.notebook)
     return Outcome(job.student, dict(result.notebook), result.seconds, notes, os.uname().nodename)
