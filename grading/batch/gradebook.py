@@ -32,6 +32,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config, PyFileConfigLoader
 
 from grading import course
+from grading.intake import repair
 
 # nbgrader's own API warns about its session handling on every new submission; it is harmless
 warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
@@ -138,6 +139,7 @@ def store(assignment: str, student: str, executed: dict, banner: str = "") -> Pa
     ``autograded/<student>/<assignment>/`` (where nbgrader's feedback reads it), with
     ``banner`` (when it was submitted, how late) as its first cell."""
     nb = nbformat.from_dict(executed)
+    repair.without_surrogates(nb)  # what the kernel printed may not be writable as UTF-8
     nb = _apply(STORE, nb, _resources(assignment, student))
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))

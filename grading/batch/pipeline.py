@@ -20,7 +20,7 @@ import nbformat
 
 from grading import cells, course
 from grading.batch import gradebook, lock, queue
-from grading.intake import collect, deadlines, history, repair
+from grading.intake import collect, deadlines, history, repair, terminal
 from grading.outputs import feedback, grades, report
 from grading.run import sandbox, worker
 
@@ -39,6 +39,8 @@ class Options:
     """Grade every submission again, changed or not."""
     roster: Path | None = None
     """A roster CSV (student_id, name, email, lms_id): names, LMS ids, who did not submit."""
+    trust_timestamps: bool = False
+    """Submission times from nbgrader's ``timestamp.txt`` (its exchange), not the intake time."""
 
 
 def grade(assignment: str, source: Path | None = None, options: Options | None = None) -> Path:
@@ -58,12 +60,12 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
     release = nbformat.read(course.paths().release(assignment), as_version=4)
     rule = deadlines.deadline(assignment)
     if gradebook.refresh(assignment):
-        print(f"{assignment}: the source notebook changed; every submission is graded again")
+        _say(f"{assignment}: the source notebook changed; every submission is graded again")
     gradebook.set_due(assignment, rule.due if rule else None)
     source_hash = gradebook.source_hash(assignment)
-    students, problems = collect.collect(assignment, source)
+    students, problems = collect.collect(assignment, source, options.trust_timestamps)
     for problem in problems:
-        print(f"intake: {problem}")
+        _say(f"intake: {problem}")
     if not students:
         raise SystemExit(f"no submissions of {assignment} in submitted/")
     intakes, jobs, versions = {}, [], {}
@@ -75,24 +77,57 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
         ):
             intakes[student] = _from_history(student, assignment)
             continue
-        path = history.install(student, assignment, version)
-        intake = repair.repair(path, release)
-        intake.student = student
+        intake, nb = _prepare(assignment, student, version, release)
         intakes[student] = intake
-        if intake.gradable:
-            nb = gradebook.prepare(assignment, student, path, version.submitted_at)
+        if nb is not None:
             jobs.append(worker.Job(assignment, student, nb, options.limits, options.confined))
         else:
-            print(f"{student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
+            _say(f"{student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
             history.graded(student, assignment, version, source_hash, intake.notes, None, False)
-    print(f"{len(jobs)} to grade, {len(students) - len(jobs)} unchanged since the last run")
+    _say(f"{len(jobs)} to grade, {len(students) - len(jobs)} unchanged since the last run")
     if jobs:
         if options.scheduler:
             results = queue.dask(jobs, options.scheduler)
         else:
             results = queue.local(jobs, max(1, min(options.jobs, len(jobs))))
-        _store_all(assignment, results, intakes, versions, rule, source_hash, len(jobs))
+        try:
+            _store_all(assignment, results, intakes, versions, rule, source_hash, len(jobs))
+        except worker.GradingEnvironmentError as err:
+            raise SystemExit(
+                terminal.safe(
+                    f"the grading environment failed, not a submission: {err}\n"
+                    "Nothing more was graded or recorded in this run; fix the cause and run "
+                    "make grade again (what was graded before this stays graded)."
+                )
+            ) from None
     return _outputs(assignment, cells.parts(release), intakes, versions, rule, options.roster)
+
+
+def _prepare(assignment, student, version, release) -> tuple[repair.Intake, dict | None]:
+    """The student's intake and the notebook to run, or None where it cannot be graded. The
+    submission is untrusted: whatever it makes a step raise is that student's note, never the
+    batch's end."""
+    path = history.install(student, assignment, version)
+    intake = repair.Intake(student, path)
+    try:
+        intake = repair.repair(path, release)
+        intake.student = student
+        if intake.gradable:
+            return intake, gradebook.prepare(assignment, student, path, version.submitted_at)
+    except Exception as err:  # noqa: BLE001 - any failure here is this submission's
+        intake.gradable = False
+        intake.notes.append(f"not graded: the submission could not be prepared ({_why(err)})")
+    return intake, None
+
+
+def _say(text: str) -> None:
+    """Print a line of the run's report; what came from a submission (names, ids, notes,
+    messages) cannot drive the terminal."""
+    print(terminal.safe(text), flush=True)
+
+
+def _why(err: Exception) -> str:
+    return f"{type(err).__name__}: {str(err)[:300]}"
 
 
 def _outputs(assignment, parts, intakes, versions, rule, roster_path) -> Path:
@@ -107,7 +142,7 @@ def _outputs(assignment, parts, intakes, versions, rule, roster_path) -> Path:
     grades.export_lms(assignment, rows, roster_path)
     started = time.perf_counter()
     page = report.write(assignment)
-    print(f"wrote {page.relative_to(course.ROOT)}, the class report "
+    _say(f"wrote {page.relative_to(course.ROOT)}, the class report "
           f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
     return out
 
@@ -131,24 +166,28 @@ def _store_all(assignment, results, intakes, versions, rule, source_hash, total:
             intake.gradable = False
             intake.notes.append(f"not graded: its worker failed ({error}); run make grade again")
         else:
-            banner = deadlines.banner(rule, version.submitted_at)
-            gradebook.store(assignment, job.student, outcome.notebook, banner)
             intake.seconds = outcome.seconds
             intake.notes += outcome.notes
+            try:
+                banner = deadlines.banner(rule, version.submitted_at)
+                gradebook.store(assignment, job.student, outcome.notebook, banner)
+            except Exception as err:  # noqa: BLE001 - what the notebook holds is the student's
+                intake.gradable = False
+                intake.notes.append(f"not graded: its results could not be stored ({_why(err)})")
             history.graded(job.student, assignment, version, source_hash, intake.notes,
-                           outcome.seconds, True)  # fmt: skip
+                           outcome.seconds, intake.gradable)  # fmt: skip
         left = (time.perf_counter() - started) / done * (total - done)
         took = "-" if outcome is None else f"{outcome.seconds:.1f} s"
         if outcome is not None and outcome.host != os.uname().nodename:
             took += f" on {outcome.host}"
-        print(f"[{done}/{total}] {job.student}: graded in {took}; about {left:.0f} s left"
-              + "".join(f"\n  - {n}" for n in intake.notes), flush=True)  # fmt: skip
+        _say(f"[{done}/{total}] {job.student}: graded in {took}; about {left:.0f} s left"
+              + "".join(f"\n  - {n}" for n in intake.notes))  # fmt: skip
 
 
 def _feedback(assignment: str) -> None:
     """nbgrader's feedback pages for every graded student, then "awaiting grading" marked."""
     result = course.nbgrader("generate_feedback", assignment, "--force")
     if result.returncode != 0:
-        print(f"feedback: nbgrader reported errors:\n{result.stderr[-3000:]}")
+        _say(f"feedback: nbgrader reported errors:\n{result.stderr[-3000:]}")
     for page in course.paths().feedback_pages(assignment):
         feedback.mark_awaiting(page)

@@ -2,9 +2,11 @@
 
 Both yield ``(job, outcome, error)`` in completion order; the coordinator stores each result as
 it arrives. A job whose worker fails comes back with ``error`` set and no outcome: it is
-reported, never silently lost. On Dask a job whose worker process dies is moved to another
-worker by the scheduler (``distributed.scheduler.allowed-failures`` times, then reported), and
-its result is stored by the coordinator once, so nothing is graded twice.
+reported, never silently lost. A failure of the grading environment itself
+(:class:`~grading.run.worker.GradingEnvironmentError`) is raised instead: it is nobody's
+grade. On Dask a job whose worker process dies is moved to another worker by the scheduler
+(``distributed.scheduler.allowed-failures`` times, then reported), and its result is stored by
+the coordinator once, so nothing is graded twice.
 """
 
 from __future__ import annotations
@@ -25,14 +27,19 @@ def default_jobs() -> int:
 
 def local(jobs: list[worker.Job], workers: int) -> Iterator[Result]:
     """Grade ``jobs`` with ``workers`` sandboxes at a time on this machine."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(worker.grade, job): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             try:
                 yield job, future.result(), None
+            except worker.GradingEnvironmentError:
+                raise
             except Exception as err:  # the worker itself failed: report, keep the batch going
                 yield job, None, f"{type(err).__name__}: {err}"
+    finally:  # stopped early (the environment failed): jobs not started are not started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def dask(jobs: list[worker.Job], scheduler: str) -> Iterator[Result]:
@@ -55,6 +62,8 @@ def dask(jobs: list[worker.Job], scheduler: str) -> Iterator[Result]:
             job = futures[future]
             try:
                 yield job, future.result(), None
+            except worker.GradingEnvironmentError:
+                raise
             except Exception as err:  # KilledWorker after repeated deaths, or a worker error
                 yield job, None, f"{type(err).__name__}: {err}"
             finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from grading import cells, course
+from grading.intake.matching import find_lost, insert_position
 
 
 @dataclass
@@ -50,16 +51,24 @@ class _Repair:
 def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
     """Check ``path`` against the release notebook, repair it in place, and report.
 
-    Repairs, each only where unambiguous: duplicated grade ids (a copied cell) keep the id on the
-    cell that holds the student's work; unknown grade ids are dropped; cells whose metadata was
-    lost get it back when they are found by their position or their ``def``/``class`` line;
+    The submission is untrusted: an old notebook format is converted, text that cannot be
+    written (a lone surrogate) replaced, and grading metadata is the release's, whatever the
+    file says: a cell with a released grade id gets the release's metadata, metadata without a
+    grade id is dropped, and a cell whose source is a released read-only or test cell is that
+    cell. Then, each only where unambiguous: duplicated grade ids (a copied cell) keep the id on
+    the cell that holds the student's work; unknown grade ids are dropped; cells whose metadata
+    was lost get it back when they are found by their position or their ``def``/``class`` line;
     deleted read-only, test and answer cells are put back from the release (an answer cell put
     back scores zero). Edited read-only cells and written answers typed elsewhere are reported.
     """
     intake = Intake(path.parent.parent.name, path)
     raw = path.read_bytes()
     try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        as_saved = nbformat.reader.reads(raw.decode("utf-8"))
+        saved_version = as_saved.get("nbformat")
+        nb = nbformat.convert(as_saved, 4)  # converts in place
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("it has no list of cells")
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as err:
         intake.gradable = False
         intake.notes.append(f"not a readable notebook ({type(err).__name__}); graded 0")
@@ -69,7 +78,13 @@ def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
         intake.notes.append(f"not a valid notebook ({err.__class__.__name__}: {err}); graded 0")
         return intake
     work = _Repair(nb, release, intake.notes)
-    for step in (_duplicates, _unknown_ids, _lost_metadata, _deleted, _edited, _answers_elsewhere):
+    if saved_version != 4:
+        work.fixed(f"saved as nbformat {saved_version}; converted to nbformat 4")
+    if without_surrogates(nb):
+        work.fixed("text that cannot be saved (a lone surrogate) was replaced by U+FFFD")
+    steps = (_foreign_metadata, _duplicates, _unknown_ids, _released_copies, _lost_metadata,
+             _deleted, _edited, _answers_elsewhere)  # fmt: skip
+    for step in steps:
         step(work)
     if work.changed:
         original = course.original_of(path)
@@ -77,6 +92,73 @@ def repair(path: Path, release: nbformat.NotebookNode) -> Intake:
             original.write_bytes(raw)
         nbformat.write(nb, path)
     return intake
+
+
+def without_surrogates(node) -> bool:
+    """Replace, in place, every lone surrogate in the strings of a notebook (or any JSON-like
+    structure) by U+FFFD, which can be written as UTF-8; True if there was any."""
+    found = False
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in list(items):
+        if isinstance(value, str):
+            clean = value.encode("utf-8", "replace").decode("utf-8")
+            if clean != value:
+                node[key], found = clean, True
+        elif isinstance(value, dict | list):
+            found = without_surrogates(value) or found
+    return found
+
+
+def _foreign_metadata(work: _Repair) -> None:
+    """Grading metadata is the release's: a cell with a released grade id gets the release's
+    metadata (points, kind, checksum), and metadata nbgrader cannot use (no grade id, not a
+    table) is dropped."""
+    for cell in work.nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        ref = work.ref_by_id.get(gid) if isinstance(gid, str) else None
+        if ref is not None:
+            if meta != cells.nbgrader(ref):
+                cell.metadata["nbgrader"] = copy.deepcopy(cells.nbgrader(ref))
+                work.fixed(
+                    f"cell '{gid}' carried other grading metadata than the release's; restored"
+                )
+        elif not isinstance(gid, str) or not gid:
+            cell.metadata.pop("nbgrader")
+            work.fixed(
+                f"cell {work.nb.cells.index(cell) + 1}: grading metadata without a grade id ignored"
+            )
+
+
+def _released_copies(work: _Repair) -> None:
+    """A cell without grading metadata whose source is a released read-only or test cell is that
+    cell: it gets the cell's metadata back, or is removed where the cell is there already (a
+    copy of the grader's code would otherwise count as the student's)."""
+    released = {
+        c.source.strip(): gid
+        for gid, c in work.ref_by_id.items()
+        if not cells.is_answer(c) and c.source.strip()
+    }
+    present = {cells.grade_id(c) for c in work.nb.cells}
+    for cell in list(work.nb.cells):
+        gid = released.get(cell.source.strip())
+        if gid is None or cells.grade_id(cell) is not None:
+            continue
+        if gid in present:
+            work.nb.cells.remove(cell)
+            work.fixed(f"a copy of the {cells.kind(work.ref_by_id[gid])} cell '{gid}' was removed")
+        else:
+            cell.metadata["nbgrader"] = copy.deepcopy(cells.nbgrader(work.ref_by_id[gid]))
+            present.add(gid)
+            work.fixed(f"cell '{gid}' had lost its grading metadata; restored")
 
 
 def _duplicates(work: _Repair) -> None:
@@ -120,7 +202,7 @@ def _lost_metadata(work: _Repair) -> None:
     for gid, ref in work.ref_by_id.items():
         if gid in present:
             continue
-        i = _find_lost(work.nb, work.release, ref)
+        i = find_lost(work.nb, work.release, ref)
         if i is not None:
             work.nb.cells[i].metadata["nbgrader"] = copy.deepcopy(cells.nbgrader(ref))
             present.add(gid)
@@ -134,7 +216,7 @@ def _deleted(work: _Repair) -> None:
         gid = cells.grade_id(ref)
         if gid is None or gid in present:
             continue
-        work.nb.cells.insert(_insert_position(work.nb, work.release, r), copy.deepcopy(ref))
+        work.nb.cells.insert(insert_position(work.nb, work.release, r), copy.deepcopy(ref))
         present.add(gid)
         work.fixed(f"{cells.kind(ref)} cell '{gid}' was deleted; restored from the release")
 
@@ -174,47 +256,3 @@ def _answers_elsewhere(work: _Repair) -> None:
                 f"written answer '{gid}' is empty, but the student wrote text in an added cell "
                 f"(position {prose[0] + 1}): grade it by hand"
             )
-
-
-def _first_line(source: str) -> str:
-    return next(
-        (ln.strip() for ln in source.splitlines() if ln.strip() and not ln.startswith("#")), ""
-    )
-
-
-def _find_lost(nb, release, ref) -> int | None:
-    """Index of the submission cell that lost ``ref``'s metadata, or None if not unambiguous."""
-    r = next(i for i, c in enumerate(release.cells) if c is ref)
-    candidates = set()
-    if r > 0:  # the cell right after the same predecessor, of the same type, without metadata
-        before = release.cells[r - 1].source
-        for i, cell in enumerate(nb.cells[:-1]):
-            nxt = nb.cells[i + 1]
-            if cell.source == before and nxt.cell_type == ref.cell_type and not cells.grade_id(nxt):
-                candidates.add(i + 1)
-    if not candidates and ref.cell_type == "code":  # the same `def` / `class` line
-        signature = _first_line(ref.source)
-        if signature.startswith(("def ", "class ")):
-            candidates = {
-                i for i, c in enumerate(nb.cells)
-                if c.cell_type == "code" and not cells.grade_id(c)
-                and _first_line(c.source) == signature
-            }  # fmt: skip
-    if ref.cell_type == "code" and cells.nbgrader(ref).get("locked"):  # read-only: same source
-        candidates |= {
-            i for i, c in enumerate(nb.cells) if not cells.grade_id(c) and c.source == ref.source
-        }
-    return candidates.pop() if len(candidates) == 1 else None
-
-
-def _insert_position(nb, release, r: int) -> int:
-    """Where to put release cell ``r`` back: after the submission's copy of its predecessor."""
-    for back in range(r - 1, -1, -1):
-        prev = release.cells[back]
-        gid = cells.grade_id(prev)
-        for i, cell in enumerate(nb.cells):
-            if (gid is not None and cells.grade_id(cell) == gid) or (
-                gid is None and cell.source == prev.source
-            ):
-                return i + 1
-    return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grading import course
 from grading.cells import Part
-from grading.intake import deadlines, history, roster
+from grading.intake import deadlines, history, roster, terminal
 from grading.intake.history import Version
 from grading.intake.repair import Intake
 from grading.outputs import lms, table
@@ -34,7 +34,7 @@ def rows(
         except roster.RosterError as err:
             raise SystemExit(str(err)) from None
         for line in matching.notes():
-            print(f"roster: {line}")
+            print(terminal.safe(f"roster: {line}"))
     out, penalties = [], {}
     for student, intake in sorted(intakes.items()):
         graded = scores.get(student) if intake.gradable else None

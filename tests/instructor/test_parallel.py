@@ -5,6 +5,7 @@ graded exactly once."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +22,9 @@ from tests.instructor.sandboxing import (
     write_inbox,
 )
 from tests.instructor.test_nbgrader_pipeline import A1, answered, release_nb, source_nb
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 RESULT_COLUMNS = ("score", "max_score", "test_conv2d_naive", "test_conv2d_im2col",
                   "test_max_pool2d", "test_conv2d_backward", "test_residual_block",
@@ -86,37 +90,45 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(argv: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def readme_cluster_commands() -> tuple[str, str]:
+    """The scheduler's and a worker's command lines, as the README's instructors' section
+    writes them."""
+    lines = re.findall(r"(?m)^ *(PYTHONPATH=\S+ \.venv/bin/dask (?:scheduler|worker) .*)$", README)
+    scheduler = [ln for ln in lines if " scheduler " in ln]
+    worker = [ln for ln in lines if " worker " in ln]
+    assert len(scheduler) == 1 and len(worker) == 1, lines
+    return scheduler[0], worker[0]
+
+
+def _start(command: str, env: dict) -> subprocess.Popen:
+    """``command`` run by the shell in the repository's folder, as an instructor would."""
+    return subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def cluster(sandboxed, tmp_path_factory):
-    """A Dask scheduler and two single-threaded worker processes on 127.0.0.1."""
+    """A Dask scheduler and two worker processes on 127.0.0.1, started with the README's own
+    commands (only the address and port are this machine's; each worker gets one thread)."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # fmt: skip
-    scheduler = _start([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1",
-                        "--port", str(port), "--dashboard-address", ":0"], env)  # fmt: skip
+    scheduler_line, worker_line = readme_cluster_commands()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "2"
+    scheduler = _start(
+        scheduler_line.replace("0.0.0.0", "127.0.0.1").replace("8786", str(port))
+        + " --dashboard-address :0",
+        env,
+    )
     workers = [
         _start(
-            [
-                str(bin_dir / "dask"),
-                "worker",
-                address,
-                "--nthreads",
-                "1",
-                "--no-nanny",
-                "--name",
-                f"w{i}",
-                "--local-directory",
-                str(tmp_path_factory.mktemp(f"w{i}")),
-            ],
+            worker_line.replace("SCHEDULER_HOST:8786", f"127.0.0.1:{port}").replace(
+                "--nthreads 2", "--nthreads 1"
+            )
+            + f" --no-nanny --name w{i} --local-directory {tmp_path_factory.mktemp(f'w{i}')}",
             env,
-        )  # fmt: skip
+        )
         for i in range(2)
     ]
     from distributed import Client
