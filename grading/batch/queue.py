@@ -30,14 +30,7 @@ def local(jobs: list[worker.Job], workers: int) -> Iterator[Result]:
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         futures = {pool.submit(worker.grade, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                yield job, future.result(), None
-            except worker.GradingEnvironmentError:
-                raise
-            except Exception as err:  # the worker itself failed: report, keep the batch going
-                yield job, None, f"{type(err).__name__}: {err}"
+        yield from _results((futures[f], f.result) for f in as_completed(futures))
     finally:  # stopped early (the environment failed): jobs not started are not started
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -58,13 +51,29 @@ def dask(jobs: list[worker.Job], scheduler: str) -> Iterator[Result]:
             client.submit(worker.grade, job, key=f"grade-{job.assignment}-{i}", pure=False): job
             for i, job in enumerate(jobs)
         }
-        for future in dask_completed(futures):
-            job = futures[future]
-            try:
-                yield job, future.result(), None
-            except worker.GradingEnvironmentError:
-                raise
-            except Exception as err:  # KilledWorker after repeated deaths, or a worker error
-                yield job, None, f"{type(err).__name__}: {err}"
-            finally:
-                future.release()
+        yield from _results((futures[f], _released(f)) for f in dask_completed(futures))
+
+
+def _released(future):
+    """A function that returns the Dask future's result, then lets the cluster forget it."""
+
+    def result():
+        try:
+            return future.result()
+        finally:
+            future.release()
+
+    return result
+
+
+def _results(done) -> Iterator[Result]:
+    """``(job, outcome, error)`` for each ``(job, result function)`` as it completes: a worker
+    that failed (a KilledWorker after repeated deaths, an error) is the job's error, reported
+    while the batch goes on; a failure of the grading environment is raised."""
+    for job, result in done:
+        try:
+            yield job, result(), None
+        except worker.GradingEnvironmentError:
+            raise
+        except Exception as err:
+            yield job, None, f"{type(err).__name__}: {err}"
