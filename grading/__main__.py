@@ -22,24 +22,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("assignment")
     p.add_argument("--submissions", type=Path, help="folder of <student>.ipynb or nbgrader layout")
     defaults = sandbox.Limits()
-    p.add_argument(
-        "--cell-timeout",
-        type=float,
-        default=defaults.cell_seconds,
-        help="seconds per cell: the cell is interrupted (default: %(default)s)",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=defaults.submission_seconds,
-        help="seconds per submission, all cells together",
-    )
-    p.add_argument(
-        "--memory-gb",
-        type=float,
-        default=defaults.memory_gb,
-        help="memory per sandboxed process (0: none; ignored with a GPU)",
-    )
+    for flag, default, what in (
+        ("--cell-timeout", defaults.cell_seconds, "seconds per cell: the cell is interrupted"),
+        ("--timeout", defaults.submission_seconds, "seconds per submission, all cells together"),
+        (
+            "--memory-gb",
+            defaults.memory_gb,
+            "memory of a sandbox (0: none; per process with a GPU)",
+        ),
+    ):
+        p.add_argument(flag, type=float, default=default, help=f"{what} (default: %(default)s)")
     p.add_argument(
         "--jobs",
         type=int,
@@ -56,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
         "--roster",
         type=Path,
         help="roster CSV (student_id,name,email,lms_id): names, LMS ids, who did not submit",
+    )
+    p.add_argument(
+        "--trust-timestamps",
+        action="store_true",
+        help="take submission times from nbgrader's timestamp.txt (its exchange wrote them), "
+        "not from when the file was first taken in",
     )
     p.add_argument(
         "--no-sandbox",
@@ -77,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
         options = pipeline.Options(
             limits, max(1, args.jobs), args.scheduler, not args.no_sandbox, args.regrade,
-            args.roster,
+            args.roster, args.trust_timestamps,
         )  # fmt: skip
         pipeline.grade(args.assignment, args.submissions, options)
     else:

@@ -33,6 +33,7 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from grading import course
 from grading.intake import repair
+from grading.outputs import sanitize
 
 # nbgrader's own API warns about its session handling on every new submission; it is harmless
 warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
@@ -134,19 +135,21 @@ def prepare(
     return nb
 
 
-def store(assignment: str, student: str, executed: dict, banner: str = "") -> Path:
+def store(assignment: str, student: str, executed: dict, banner: str = "") -> list[str]:
     """Save the executed notebook's scores in the gradebook and the notebook itself in
-    ``autograded/<student>/<assignment>/`` (where nbgrader's feedback reads it), with
-    ``banner`` (when it was submitted, how late) as its first cell."""
+    ``autograded/<student>/<assignment>/`` (where nbgrader's feedback and the formgrader read
+    it), with ``banner`` (when it was submitted, how late) as its first cell and every active
+    construct of the student's HTML removed (a TA opens it); return notes of what was removed."""
     nb = nbformat.from_dict(executed)
     repair.without_surrogates(nb)  # what the kernel printed may not be writable as UTF-8
     nb = _apply(STORE, nb, _resources(assignment, student))
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
+    notes = sanitize.notebook(nb)
     out = course.paths().autograded(student, assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
-    return out
+    return notes
 
 
 def set_penalty(assignment: str, student: str, points: float) -> None:

@@ -170,7 +170,7 @@ def _store_all(assignment, results, intakes, versions, rule, source_hash, total:
             intake.notes += outcome.notes
             try:
                 banner = deadlines.banner(rule, version.submitted_at)
-                gradebook.store(assignment, job.student, outcome.notebook, banner)
+                intake.notes += gradebook.store(assignment, job.student, outcome.notebook, banner)
             except Exception as err:  # noqa: BLE001 - what the notebook holds is the student's
                 intake.gradable = False
                 intake.notes.append(f"not graded: its results could not be stored ({_why(err)})")

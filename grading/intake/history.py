@@ -2,10 +2,11 @@
 
 ``submitted/<student>/<assignment>.history/`` keeps each distinct version of a student's
 notebook (``<time>-<hash>.ipynb``) and ``history.json``: the versions with their submission
-times (nbgrader's ``timestamp.txt`` where the inbox has one, the intake time otherwise), the
-version last graded with the source it was graded against, and the notes of every run. The
-version to grade is the last one before the deadline (or the last one: see
-:mod:`grading.intake.deadlines`); it is graded again only when it, or the source notebook, changed.
+times (the intake time, or nbgrader's ``timestamp.txt`` where the instructor trusts it: see
+:mod:`grading.intake.collect`), the version last graded with the source it was graded against,
+and the notes of every run. The version to grade is the last one before the deadline (or the
+last one: see :mod:`grading.intake.deadlines`); it is graded again only when it, or the source
+notebook, changed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +64,10 @@ def digest(data: bytes) -> str:
 
 
 def add(student: str, assignment: str, path: Path, when: dt.datetime | None) -> bool:
-    """Keep ``path`` as a version of the student's submission; False if it is already kept."""
-    data = path.read_bytes()
+    """Keep ``path`` as a version of the student's submission; False if it is already kept.
+
+    ``when`` is its submission time; None: now, the time it was taken in."""
+    data = read_file(path)
     record, sha = load(student, assignment), digest(data)
     if any(v["hash"] == sha for v in record["versions"]):
         return False
@@ -81,12 +86,22 @@ def add(student: str, assignment: str, path: Path, when: dt.datetime | None) -> 
     return True
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, never through a symbolic link (OSError)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(f"{path.name}: not a regular file")
+        return file.read()
+
+
 def timestamp_of(path: Path) -> dt.datetime | None:
-    """nbgrader's ``timestamp.txt`` beside ``path``, if there is one and it is readable."""
+    """nbgrader's ``timestamp.txt`` beside ``path``, if there is one, readable, and a file of
+    its own (not a link)."""
     stamp = path.parent / "timestamp.txt"
     try:
-        return deadlines.parse_time(stamp.read_text()) if stamp.exists() else None
-    except ValueError:
+        return deadlines.parse_time(read_file(stamp).decode()) if stamp.exists() else None
+    except (OSError, ValueError):
         return None
 
 

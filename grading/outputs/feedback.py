@@ -5,6 +5,8 @@ preprocessor (configured in nbgrader_config.py) removes the hidden regions from 
 reduces each error in a test cell to its message, so that a traceback cannot quote hidden code,
 and removes every output, of any cell, that quotes a line of the hidden tests: a submission's
 own code can print what the kernel ran (IPython's input history, a hook that echoes each cell).
+Before all that, the notebook is made inert (:func:`grading.outputs.sanitize.notebook`): no
+script, event handler or active link of a submission reaches the page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grading import cells
+from grading.outputs import sanitize
 
 PLACEHOLDER = "# (hidden tests: their results are shown below)"
 REMOVED = "[output removed from the feedback: it quoted the hidden tests]\n"
@@ -46,9 +49,11 @@ def quotes_any(text: str, needles: set[str]) -> bool:
 
 
 class RedactHiddenTests(NbGraderPreprocessor):
-    """Remove hidden tests from sources, tracebacks and every output in the feedback."""
+    """Remove hidden tests from sources, tracebacks and every output in the feedback, and
+    anything of the submission's that could run in the reader's browser."""
 
     def preprocess(self, nb, resources):
+        sanitize.notebook(nb)
         lines = {ln for cell in nb.cells for ln in cells.hidden_lines(cell.source)}
         self._needles = {normalise(ln) for ln in lines if len(ln) >= MIN_LINE}
         self._waiting = _awaiting(resources.get("nbgrader", {}))
