@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from export import ROOT, studypages
+from export import ROOT, glossary_links, studypages
 from questions import Bank, BankError, Chapter, Question, load_bank
 
 KEY = "studyaids"  # the metadata key of a generated cell; its value says which one
@@ -141,7 +141,10 @@ def sync_notebook(path: Path, bank: Bank, root: Path = ROOT) -> bool:
     nb = nbformat.read(root / path, as_version=4)
     before = nbformat.writes(nb)
     stems = {c.chapter for c in bank.chapters}
-    apply(nb, bank.chapter(path.stem) if path.stem in stems else None)
+    chapter = bank.chapter(path.stem) if path.stem in stems else None
+    apply(nb, chapter)
+    if chapter is not None:
+        glossary_links.link_terms(nb, chapter, KEY)
     changed = nbformat.writes(nb) != before
     if changed:
         nbformat.write(nb, root / path)
