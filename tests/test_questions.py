@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from questions import BankError, CodeError, check_answer, load_bank, notebook_stems, run_check
@@ -218,3 +219,11 @@ def test_compute_that_disagrees_or_fails_is_reported(fixture_root: Path):
 )
 def test_sentences_are_counted_outside_math_and_code(text: str, count: int):
     assert sentences(text) == count
+
+
+def test_each_chapter_file_has_its_notebooks_title():
+    """The self-check, the study pages and the exams name a chapter as its notebook does."""
+    for chapter in load_bank().chapters:
+        nb = nbformat.read(ROOT / "book" / f"{chapter.chapter}.ipynb", as_version=4)
+        heading = nb.cells[0].source.splitlines()[0]
+        assert heading == f"# {chapter.title}", chapter.path
