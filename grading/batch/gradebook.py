@@ -145,7 +145,7 @@ def store(assignment: str, student: str, executed: dict, banner: str = "") -> li
     nb = _apply(STORE, nb, _resources(assignment, student))
     if banner:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
-    notes = sanitize.notebook(nb)
+    notes = sanitize.notebook(nb, sanitize.released_text(assignment))
     out = course.paths().autograded(student, assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)

@@ -53,7 +53,8 @@ class RedactHiddenTests(NbGraderPreprocessor):
     anything of the submission's that could run in the reader's browser."""
 
     def preprocess(self, nb, resources):
-        sanitize.notebook(nb)
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        sanitize.notebook(nb, sanitize.released_text(assignment) if assignment else frozenset())
         lines = {ln for cell in nb.cells for ln in cells.hidden_lines(cell.source)}
         self._needles = {normalise(ln) for ln in lines if len(ln) >= MIN_LINE}
         self._waiting = _awaiting(resources.get("nbgrader", {}))

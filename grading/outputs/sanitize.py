@@ -23,7 +23,9 @@ import base64
 import binascii
 import re
 
-from grading import cells
+import nbformat
+
+from grading import cells, course
 from grading.intake import terminal
 from grading.outputs import safe_html, safe_markdown
 
@@ -36,15 +38,25 @@ GRADE_ID = re.compile(r"[A-Za-z0-9_-]+")
 """What a grade id may hold: nbgrader's feedback page writes it into its HTML unescaped."""
 
 
-def notebook(nb) -> list[str]:
-    """Make ``nb`` (a notebook node, changed in place) inert; the notes of what was removed."""
+def notebook(nb, released: frozenset[str] = frozenset()) -> list[str]:
+    """Make ``nb`` (a notebook node, changed in place) inert; the notes of what was removed.
+    Markdown and raw cells whose text is in ``released`` (:func:`released_text`: the
+    instructor's own, such as the Colab badge) are left as they are."""
     notes = []
     if nb.get("metadata", {}).pop("widgets", None) is not None:
         notes.append("the notebook's widget state was removed")
     for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code" and _text(cell.get("source", "")).strip() in released:
+            continue
         found = _cell(cell)  # first: the grade id in the notes is the cleaned one
         notes += [f"{_where(index, cell)}: {note}" for note in found]
     return [terminal.safe(note) for note in notes]
+
+
+def released_text(assignment: str) -> frozenset[str]:
+    """The text of the release's markdown and raw cells, which the instructor wrote."""
+    release = nbformat.read(course.paths().release(assignment), as_version=4)
+    return frozenset(c.source.strip() for c in release.cells if c.cell_type != "code")
 
 
 def _where(index: int, cell) -> str:
