@@ -38,7 +38,9 @@ def points_not_a_number():
 
 
 def partial_grade_above_points():
-    """A test cell whose first output is a number above its points (nbgrader's store raised)."""
+    """An answer that displays a number above the test's points from inside the test cell
+    (nbgrader reads a test cell's first ``execute_result`` as its grade, and raised on one above
+    the points; a display from the answer is a ``display_data``, which it does not read)."""
     nb = release_nb()
     cell = cell_of(nb, "conv2d_naive")
     cell.source = cell.source.replace(
@@ -119,10 +121,40 @@ def test_repairable_damage_is_repaired_and_graded_in_full(batch, student, note):
     assert float(row["score"]) == 90.0, row["notes"]
 
 
-def test_a_grade_nbgrader_cannot_store_is_that_students_zero_with_a_note(batch):
-    row = batch["bad_partial_grade"]
-    assert float(row["score"]) == 0.0
-    assert "could not be stored" in row["notes"] or "tampering" in row["notes"], row["notes"]
+def test_a_number_displayed_in_a_test_cell_earns_nothing(batch):
+    assert float(batch["bad_partial_grade"]["score"]) == 0.0
+
+
+def test_a_result_that_cannot_be_stored_is_that_students_note(monkeypatch, tmp_path):
+    """nbgrader refuses a partial grade above a cell's points (ValueError in the store): the
+    student gets a row with the reason, the next student is stored, the batch goes on."""
+    import datetime as dt
+
+    from grading import course
+    from grading.batch import gradebook, pipeline
+    from grading.intake import history, repair
+    from grading.run import sandbox, worker
+
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    stored = []
+
+    def store(assignment, student, executed, banner=""):
+        if student == "kim":
+            raise ValueError("partial credit 1000.0 is greater than the maximum of 15")
+        stored.append(student)
+        return []
+
+    monkeypatch.setattr(gradebook, "store", store)
+    version = history.Version("0" * 64, "v.ipynb", dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc))
+    students = ("kim", "lee")
+    intakes = {s: repair.Intake(s, tmp_path / f"{s}.ipynb") for s in students}
+    job = {s: worker.Job(A1, s, {}, sandbox.Limits(), False) for s in students}
+    results = [(job[s], worker.Outcome(s, {}, 1.0, []), None) for s in students]
+    pipeline._store_all(A1, results, intakes, dict.fromkeys(students, version), None, "h", 2)
+    assert stored == ["lee"]
+    assert not intakes["kim"].gradable and intakes["lee"].gradable
+    assert "could not be stored (ValueError: partial credit 1000.0" in intakes["kim"].notes[-1]
+    assert history.load("kim", A1)["graded"]["gradable"] is False
 
 
 def test_the_fixtures_are_what_they_claim():
