@@ -102,7 +102,7 @@ def readme_cluster_commands() -> tuple[str, str]:
 
 def _start(command: str, env: dict) -> subprocess.Popen:
     """``command`` run by the shell in the repository's folder, as an instructor would."""
-    return subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env,
+    return subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)  # fmt: skip
 
