@@ -90,3 +90,13 @@ def poppler() -> str:
 def bwrap() -> str:
     """bubblewrap, in which the grading tests run every kernel: the path of ``bwrap``."""
     return require_tool("bwrap")
+
+
+def watch(page) -> list[str]:
+    """The problems of a Playwright ``page`` as they happen: console errors, uncaught page
+    errors and failed requests (a test asserts the list is empty)."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    return problems

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from export import conventions as conv
+from tests.conftest import watch
 from tests.test_book import HTML, html_path
 
 CHAPTERS = conv.chapters()
@@ -48,10 +49,7 @@ def server():
 def open_page(browser, server, relative):
     """Load a page offline; return it with the console errors and failed requests it caused."""
     page = browser.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    problems = watch(page)
 
     def route(r):
         if r.request.url == conv.BADGE_IMAGE:

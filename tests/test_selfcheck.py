@@ -18,6 +18,7 @@ import pytest
 from export.conventions import BADGE_IMAGE
 from export.studyaids import quiz_data
 from questions import load_bank
+from tests.conftest import watch
 from tests.test_browser import BADGE_SVG
 from utils import selfcheck
 
@@ -164,9 +165,7 @@ RAW_TEX = r"""() => {
 
 def open_file(browser, path: Path):
     page = browser.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch(page)
 
     def route(r) -> None:  # offline: local files only, and a stand-in for the Colab badge
         if r.request.url == BADGE_IMAGE:

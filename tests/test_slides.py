@@ -22,6 +22,7 @@ import pytest
 
 from export import SLIDES, book, markdown, slides
 from export.layout import SHORT_CODE
+from tests.conftest import watch
 from tests.test_browser import _QuietHandler
 
 CHAPTERS = book.chapters()
@@ -298,10 +299,7 @@ def deck_server():
 def test_deck_in_chromium_loads_typesets_and_every_slide_fits(browser, deck_server, chapter):
     deck_file(chapter)
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    problems: list[str] = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    problems = watch(page)
 
     def route(r):
         if r.request.url.startswith(deck_server):

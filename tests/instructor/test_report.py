@@ -22,6 +22,7 @@ from torch import nn
 
 from grading import cells, course
 from grading.outputs import report, report_data, similarity
+from tests.conftest import watch
 from tests.instructor import report_solutions as sol
 from tests.instructor.report_course import A1, Student, release, write_course
 
@@ -195,10 +196,7 @@ def page(browser, graded):
     """The class report open in headless Chromium, with the problems it caused."""
     _, path = graded
     tab = browser.new_page()
-    problems: list[str] = []
-    tab.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    problems = watch(tab)
 
     def route(r):
         if r.request.url == path.as_uri():
