@@ -86,7 +86,7 @@ def batch(sandboxed, tmp_path_factory):
     inbox = write_inbox(root, subs)
     first = grade_cli(root, A1, "--submissions", str(inbox), "--jobs", "2", "--cell-timeout", "90")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    again = grade_cli(root, A1, "--regrade", "--jobs", "2", "--cell-timeout", "90")
+    again = grade_cli(root, A1, "--jobs", "2", "--cell-timeout", "90")  # nothing new: no rerun
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     return read_csv(root / "grades" / f"{A1}.csv")
 
