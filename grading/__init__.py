@@ -9,7 +9,7 @@ A grading run is a pipeline of stages, one subpackage each::
 
 - ``intake/``  new notebooks into each student's history, ids, deadlines, repair, roster
 - ``batch/``   the coordinator of one run: lock, queue (local or Dask), nbgrader's gradebook
-- ``run/``     everything a worker needs: the sandbox, the kernel, the verdict and its policy
+- ``run/``     what a worker needs: the sandbox, the kernel, the verdict (rules: utils.graded)
 - ``outputs/`` the grades CSV (one schema), LMS exports, feedback pages, class report
 - ``publish/`` the student releases and the public copy (``template/``), scanned for leaks
 

@@ -11,6 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+# What a cell is, the grader's rules: public, since the student's check before submitting reads
+# the same ones.
+from utils.graded import grade_id as grade_id
+from utils.graded import is_answer as is_answer
+from utils.graded import is_student_code as is_student_code
+from utils.graded import is_test as is_test
+from utils.graded import kind as kind
+from utils.graded import nbgrader as nbgrader
+from utils.graded import source as source
+
 REGIONS = {
     "solution": ("### BEGIN SOLUTION", "### END SOLUTION"),
     "hidden": ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
@@ -29,53 +39,6 @@ class Part:
     points: float
     manual: bool
     """Graded by hand (a written answer), not by a test cell."""
-
-
-def source(cell: Mapping) -> str:
-    """The cell's source as one string."""
-    text = cell.get("source", "")
-    return "".join(text) if isinstance(text, list) else str(text)
-
-
-def nbgrader(cell: Mapping) -> dict:
-    """The cell's nbgrader metadata ({} for a cell nbgrader does not track)."""
-    meta = cell.get("metadata", {}) or {}
-    return meta.get("nbgrader", {}) or {}
-
-
-def grade_id(cell: Mapping) -> str | None:
-    """The grade id of a cell nbgrader tracks (graded, answer or read-only), else None."""
-    meta = nbgrader(cell)
-    tracked = meta.get("grade") or meta.get("solution") or meta.get("locked")
-    return meta.get("grade_id") if tracked else None
-
-
-def is_answer(cell: Mapping) -> bool:
-    """A cell the student fills in (code or a written answer)."""
-    return bool(nbgrader(cell).get("solution"))
-
-
-def is_test(cell: Mapping) -> bool:
-    """An autograded test cell: code, graded, not an answer."""
-    meta = nbgrader(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def is_student_code(cell: Mapping) -> bool:
-    """A code cell whose source the student wrote: an answer cell or one the student added."""
-    meta = nbgrader(cell)
-    return (
-        cell.get("cell_type") == "code"
-        and not meta.get("locked")
-        and not (meta.get("grade") and not meta.get("solution"))
-    )
-
-
-def kind(cell: Mapping) -> str:
-    """ "answer", "test" or "read-only": how a report names a tracked cell."""
-    if is_answer(cell):
-        return "answer"
-    return "test" if nbgrader(cell).get("grade") else "read-only"
 
 
 def parts(nb: Mapping) -> list[Part]:

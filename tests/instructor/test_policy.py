@@ -5,8 +5,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grading.run import policy, verdict
+from grading.run import verdict
 from tests.instructor.test_nbgrader_pipeline import ASSIGNMENTS, answered, cell_of, release_nb
+from utils import graded, policy
 
 HONEST = [
     "import torch\nimport torch.nn.functional as F\nfrom torch import nn\nimport numpy as np",
@@ -73,8 +74,8 @@ def test_tampering_is_found(source):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_references_and_releases_have_no_finding(assignment):
-    assert verdict.findings(answered(assignment)) == []
-    assert verdict.findings(release_nb(assignment)) == []
+    assert graded.findings(answered(assignment)) == []
+    assert graded.findings(release_nb(assignment)) == []
 
 
 def test_every_test_after_a_finding_scores_zero():

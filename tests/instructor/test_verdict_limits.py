@@ -8,8 +8,9 @@ import time
 
 import nbformat
 
-from grading.run import policy, verdict
+from grading.run import verdict
 from tests.instructor.test_nbgrader_pipeline import answered, cell_of
+from utils import graded, policy
 
 
 def executed(n_empty: int):
@@ -36,28 +37,28 @@ def test_thousands_of_cells_are_decided_at_once_and_fail_closed():
 
 
 def test_the_reading_is_linear_below_the_limit(monkeypatch):
-    monkeypatch.setattr(verdict, "READ_CELLS", 10_000)
+    monkeypatch.setattr(graded, "READ_CELLS", 10_000)
     nb = executed(5000)
     nb.cells.insert(3, nbformat.v4.new_code_cell("import torch as t"))
     nb.cells.append(nbformat.v4.new_code_cell("t.allclose = print"))
     started = time.perf_counter()
-    found = verdict.findings(nb)
+    found = graded.findings(nb)
     assert time.perf_counter() - started < 5
     assert [(f.cell, f.what) for f in found] == [(len(nb.cells) - 1, "changes t.allclose")]
 
 
 def test_an_honest_notebook_is_within_the_limit():
     nb = executed(0)
-    assert verdict.reading_limit(nb) == len(nb.cells)
+    assert graded.reading_limit(nb.cells) == len(nb.cells)
     assert verdict.decide(nb) == []
 
 
 def test_too_much_code_in_one_cell_is_past_the_limit():
     nb = executed(0)
     at = nb.cells.index(cell_of(nb, "test_conv2d_naive"))
-    nb.cells.insert(at, nbformat.v4.new_code_cell("x = 1\n" * (verdict.READ_BYTES // 6 + 1)))
-    assert verdict.reading_limit(nb) == at
-    assert [f.what for f in verdict.findings(nb)] == [verdict.PAST_LIMIT]
+    nb.cells.insert(at, nbformat.v4.new_code_cell("x = 1\n" * (graded.READ_BYTES // 6 + 1)))
+    assert graded.reading_limit(nb.cells) == at
+    assert [f.what for f in graded.findings(nb)] == [graded.PAST_LIMIT]
 
 
 def test_code_too_deep_to_parse_is_a_finding_not_a_crash():

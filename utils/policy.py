@@ -1,8 +1,10 @@
-"""What a student's code may not do: the static part of the verdict, read outside the kernel.
+"""What a student's code may not do: the static rules of the grader's verdict, in public.
 
 The student's source is parsed (never run) and searched for what no answer to these assignments
 needs and every known way of tampering with in-kernel checks uses. The lists are deliberately an
 allowlist where that is possible (imports), since a blacklist only stops what someone thought of.
+The grader applies them outside the student's kernel (:mod:`utils.graded`); the check before
+submitting (:mod:`utils.handin`) applies the same rules to the notebook a student hands in.
 """
 
 from __future__ import annotations
