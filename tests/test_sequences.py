@@ -1,13 +1,28 @@
 """Tests of utils.sequences: generated tasks, the dates task, the corpus and tokenization."""
 
 import datetime as dt
+import gzip
+import hashlib
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
-from utils import sequences
+from utils import sequences, stdlib_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "utils" / sequences.CORPUS_RESOURCE
+# The corpus that chapters 5 and 7 and assignment 2 were measured on (Python 3.11's stdlib prose).
+CORPUS_CHARS = 792_410
+CORPUS_SHA256 = "b2bceb46e08cf206796586515b4143d7a44f204d2ac2bd575606ed7403c7e83f"
 
 ORDINALS = """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
 thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth
@@ -104,24 +119,127 @@ def test_stdlib_text_is_a_large_mostly_ascii_english_corpus(corpus):
         assert words.count(common) > 100
 
 
-def test_stdlib_text_is_deterministic_and_truncates():
-    text = sequences.stdlib_text(modules=SMALL)
-    assert text and text == sequences.stdlib_text(modules=SMALL)
-    assert sequences.stdlib_text(100, modules=SMALL) == text[:100]
-    assert len(sequences.stdlib_text(100, modules=SMALL)) == 100
-
-
 def test_stdlib_text_truncated_is_a_prefix_of_the_whole_text(corpus):
-    # A truncated corpus parses only the modules it needs; it must still be the same text.
     for n in (1, 2_000, 300_000, len(corpus) + 5):
         assert sequences.stdlib_text(n) == corpus[:n]
 
 
-def test_stdlib_text_skips_missing_modules_and_fails_when_none_exist():
-    text = sequences.stdlib_text(modules=SMALL)
-    assert sequences.stdlib_text(modules=("no_such_module", *SMALL)) == text
+def test_stdlib_text_is_the_bundled_corpus(corpus):
+    assert len(corpus) == CORPUS_CHARS
+    assert hashlib.sha256(corpus.encode("utf-8")).hexdigest() == CORPUS_SHA256
+    assert gzip.decompress(BUNDLED.read_bytes()).decode("utf-8") == corpus
+
+
+def test_a_missing_corpus_file_gets_a_clear_error(monkeypatch):
+    monkeypatch.setattr(sequences, "CORPUS_RESOURCE", "corpus/no_such_file.txt.gz")
+    sequences._bundled_text.cache_clear()
+    try:
+        with pytest.raises(FileNotFoundError, match="no_such_file.txt.gz is missing.*reinstall"):
+            sequences.stdlib_text(10)
+    finally:
+        sequences._bundled_text.cache_clear()
+
+
+# Reads the corpus with the standard library's source folder pointed at an empty folder, and
+# records every file opened while it reads: the text must come from the bundled file alone.
+NO_STDLIB = """
+import hashlib, json, os, sys, sysconfig, tempfile
+real_stdlib = sysconfig.get_paths()["stdlib"]
+empty = tempfile.mkdtemp()
+_get_paths = sysconfig.get_paths
+def get_paths(*args, **kwargs):
+    return {**_get_paths(*args, **kwargs), "stdlib": empty, "platstdlib": empty}
+sysconfig.get_paths = get_paths
+sysconfig.get_path = lambda name, *args, **kwargs: get_paths(*args, **kwargs)[name]
+import importlib.readers, zipfile  # what reading a resource from a zip imports
+import utils.sequences
+opened = []
+def watch(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        opened.append(os.path.abspath(os.fsdecode(args[0])))
+sys.addaudithook(watch)
+text = utils.sequences.stdlib_text()
+print(json.dumps({"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "chars": len(text),
+                  "opened": opened, "stdlib": real_stdlib, "utils": utils.__file__}))
+"""
+
+
+def _python(code: str, cwd: Path, path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ITM528_")}
+    env["PYTHONPATH"] = str(path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_the_corpus_never_comes_from_the_running_pythons_stdlib(tmp_path):
+    report = _python(NO_STDLIB, tmp_path, ROOT)
+    assert Path(report["utils"]).parent == ROOT / "utils"
+    assert (report["sha256"], report["chars"]) == (CORPUS_SHA256, CORPUS_CHARS)
+    assert str(BUNDLED) in report["opened"]
+    stdlib = Path(report["stdlib"]).resolve()
+    sources = [p for p in report["opened"] if Path(p).resolve().is_relative_to(stdlib)]
+    assert sources == [], f"read from the standard library: {sources}"
+
+
+def test_the_wheel_ships_the_corpus_and_reads_it(tmp_path):
+    # Build from a copy, so the repository gets no build/ folder; no network, no isolation.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "utils", src / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    build = "from setuptools import build_meta; print(build_meta.build_wheel(%r))"
+    result = subprocess.run(
+        [sys.executable, "-c", build % str(tmp_path / "dist")], cwd=src, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    wheel = tmp_path / "dist" / result.stdout.split()[-1]
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert {"utils/corpus/README.md", "utils/corpus/LICENSE-PSF.txt"} <= names
+        assert archive.read("utils/" + sequences.CORPUS_RESOURCE) == BUNDLED.read_bytes()
+    # The wheel itself on sys.path (a zip: read through importlib.resources, not a folder).
+    report = _python(NO_STDLIB, tmp_path, wheel)
+    assert report["utils"].startswith(str(wheel))
+    assert (report["sha256"], report["chars"]) == (CORPUS_SHA256, CORPUS_CHARS)
+
+
+def test_extract_stdlib_prose_is_deterministic_and_skips_missing_modules():
+    text = stdlib_corpus.extract_stdlib_prose(SMALL)
+    assert text and text == stdlib_corpus.extract_stdlib_prose(SMALL)
+    assert "\n\n" in text and "Wrap" in text  # textwrap's docstrings
+    assert stdlib_corpus.extract_stdlib_prose(("no_such_module", *SMALL)) == text
     with pytest.raises(FileNotFoundError, match="no standard-library sources"):
-        sequences.stdlib_text(modules=("no_such_module",))
+        stdlib_corpus.extract_stdlib_prose(("no_such_module",))
+
+
+@pytest.mark.skipif(
+    sys.version_info[:2] != stdlib_corpus.SOURCE_PYTHON, reason="the corpus comes from Python 3.11"
+)
+def test_the_bundled_corpus_is_what_this_python_extracts(corpus):
+    # The first modules only: parsing all 49 takes seconds, and a prefix shows the same rules.
+    prefix = stdlib_corpus.extract_stdlib_prose(stdlib_corpus.CORPUS_MODULES[:4])
+    assert len(prefix) > 50_000 and corpus.startswith(prefix + "\n\n")
+
+
+def test_write_corpus_gives_the_same_bytes_for_the_same_text(tmp_path):
+    text = stdlib_corpus.extract_stdlib_prose(SMALL)
+    first = stdlib_corpus.write_corpus(text, tmp_path / "a" / "corpus.txt.gz")
+    second = stdlib_corpus.write_corpus(text, tmp_path / "b.txt.gz")
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes()[4:8] == bytes(4)  # gzip's time stamp: none
+    assert gzip.decompress(first.read_bytes()).decode("utf-8") == text
+
+
+def test_the_rebuild_command_refuses_another_python(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(stdlib_corpus, "SOURCE_PYTHON", (2, 7))
+    with pytest.raises(SystemExit):
+        stdlib_corpus.main(["--output", str(tmp_path / "x.gz")])
+    assert "comes from Python 2.7" in capsys.readouterr().err
+    assert not (tmp_path / "x.gz").exists()
 
 
 def test_char_tokenizer_round_trip():
