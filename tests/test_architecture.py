@@ -26,6 +26,7 @@ ALLOWED = {
         "grading.course",
         "export",
         "questions",
+        "utils",
     },
     "grading.batch": {"grading"},
     "grading.cells": {"utils"},

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
-from grading import course
+import nbformat
+
+from grading import cells, course
+from utils import handin_checks
 
 
 def with_source() -> list[str]:
@@ -41,4 +45,26 @@ def generate(assignments: list[str], dest: Path | None = None) -> list[Path]:
         )
         print(f"released {assignment} -> {out}")
         written.append(out)
+    if dest is None:
+        write_manifest()
     return written
+
+
+def manifest() -> dict[str, list[dict]]:
+    """Every released assignment's graded cells, as the student's check before submitting reads
+    them (:mod:`utils.handin`): grade id, cell type, kind, points, a hash of the released cell."""
+    found = {}
+    for assignment in with_source():
+        path = course.paths().release(assignment)
+        if path.exists():
+            nb = nbformat.read(path, as_version=4)
+            found[assignment] = [handin_checks.manifest_entry(c) for c in nb.cells
+                                 if cells.grade_id(c) is not None]  # fmt: skip
+    return found
+
+
+def write_manifest() -> Path:
+    """Write :func:`manifest` into ``utils/releases.json`` (the public package ships it)."""
+    handin_checks.RELEASES.write_text(json.dumps(manifest(), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {handin_checks.RELEASES.relative_to(course.ROOT)}")
+    return handin_checks.RELEASES

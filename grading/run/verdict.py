@@ -28,9 +28,10 @@ from utils.graded import PAST_LIMIT, findings, zeroed
 
 
 def _zero(cell, ename: str, message: str) -> None:
-    cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
-    cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=message,
-                                               traceback=[f"{ename}: {message}"]))  # fmt: skip
+    """The test scores 0: its outputs become this one error. Nothing the kernel wrote is kept,
+    since nbgrader reads a number the cell displayed as its partial grade."""
+    cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=message,
+                                           traceback=[f"{ename}: {message}"])]  # fmt: skip
 
 
 def decide(nb) -> list[str]:
