@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import handin, handin_checks
+from utils import handin, handin_checks, policy
 
 ROOT = Path(__file__).resolve().parent.parent
 A1 = "a1_cnn"
@@ -169,3 +169,24 @@ def test_the_fresh_run_reports_the_visible_tests_that_fail(tmp_path):
     items, results, seconds = handin_checks.run_fresh(json.loads(nbformat.writes(nb)), tmp_path)
     assert results == {"t0": False, "t1": True} and seconds > 0
     assert [i.costs for i in items] == [["t0"]] and "AssertionError: x" in items[0].what
+
+
+def test_a_cell_indented_as_a_whole_is_read_as_ipython_runs_it():
+    """Python cannot parse a cell whose every line is indented, but IPython dedents and runs it:
+    the policy reads it as IPython does."""
+    nb = answered()
+    indented = "    import subprocess\n    subprocess.run(['true'])\n"
+    cell(nb, "max_pool2d")["source"] = indented
+    (item,) = [i for i in check(nb).items if i.kind == "policy"]
+    assert "imports subprocess" in item.what
+    assert policy.scan(indented) == [(1, "imports subprocess")]
+
+
+def test_a_notebook_over_the_graders_time_stops_there(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in ("x = 1", "import time; time.sleep(1.5)")]
+    nb.cells += [nbformat.v4.new_code_cell("assert x == 1"), nbformat.v4.new_code_cell("x")]
+    nb.cells[2].metadata["nbgrader"] = {"grade": True, "grade_id": "t", "points": 1, "locked": True}
+    notebook = json.loads(nbformat.writes(nb))
+    items, results, _ = handin_checks.run_fresh(notebook, tmp_path, notebook_seconds=1.0)
+    assert results == {"t": True} and [(i.kind, i.costs) for i in items] == [("slow", ["t"])]

@@ -10,6 +10,7 @@ a hash of each released cell), since a notebook alone cannot show a cell it no l
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import time
@@ -30,7 +31,7 @@ class Item:
 
     kind: str
     """``policy``, ``deleted``, ``lost``, ``duplicated``, ``retyped``, ``edited``, ``unknown``,
-    ``unanswered``, ``unsaved``, ``empty``, ``order``, ``not-run`` or ``failed``."""
+    ``unanswered``, ``unsaved``, ``empty``, ``order``, ``not-run``, ``slow`` or ``failed``."""
     where: str
     what: str
     costs: list[str] = field(default_factory=list)
@@ -183,7 +184,16 @@ def order(nb: Mapping) -> list[Item]:
     return items
 
 
-def run_fresh(nb: Mapping, folder: Path, cell_seconds: float = graded.CELL_SECONDS):
+def _finished(cell) -> float:
+    """When the fresh run finished ``cell`` (seconds since the epoch; infinity if it did not)."""
+    stamp = cell.get("metadata", {}).get("execution", {}).get("shell.execute_reply")
+    if not stamp:
+        return float("inf")
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def run_fresh(nb: Mapping, folder: Path, cell_seconds: float = graded.CELL_SECONDS,
+              notebook_seconds: float = graded.NOTEBOOK_SECONDS):  # fmt: skip
     """Run a copy of ``nb`` (without this check's own cell) from top to bottom in a fresh kernel,
     as the grader does; returns (items for the visible tests that failed, {test: passed}, seconds).
     """
@@ -195,9 +205,10 @@ def run_fresh(nb: Mapping, folder: Path, cell_seconds: float = graded.CELL_SECON
     for cell in work.cells:
         if cell.get("cell_type") == "code":
             cell.outputs, cell.execution_count = [], None
-    start = time.perf_counter()
+    start, started = time.perf_counter(), time.time()
     client = nbclient.NotebookClient(
-        work, timeout=cell_seconds, kernel_name="python3", allow_errors=True,
+        work, timeout=cell_seconds, interrupt_on_timeout=True, kernel_name="python3",
+        allow_errors=True,
         resources={"metadata": {"path": str(folder)}},
     )  # fmt: skip
     stopped = None
@@ -207,6 +218,12 @@ def run_fresh(nb: Mapping, folder: Path, cell_seconds: float = graded.CELL_SECON
         stopped = f"{type(err).__name__}: {str(err).strip().splitlines()[-1][:200]}"
     seconds = time.perf_counter() - start
     items, results = [], {}
+    if seconds > notebook_seconds:
+        late = [graded.grade_id(c) for c in work.cells
+                if graded.is_test(c) and _finished(c) - started > notebook_seconds]  # fmt: skip
+        items.append(Item("slow", "", f"the whole notebook ran for {seconds:.0f} s; the grader "
+                          f"stops it after {notebook_seconds:.0f} s, and every test that has not "
+                          "run by then scores 0: make the training shorter", late))  # fmt: skip
     for cell in work.cells:
         if not graded.is_test(cell):
             continue

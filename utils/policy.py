@@ -10,6 +10,7 @@ submitting (:mod:`utils.handin`) applies the same rules to the notebook a studen
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterable
 
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals", "setattr",
@@ -75,18 +76,31 @@ def scan(
         python.append("" if magic else line)
     known = names_imported(context) if imported is None else imported
     try:
-        tree = ast.parse("\n".join(python))
+        tree = _parse("\n".join(python), source)
         aliases = {**known, **_aliases(tree)}
         for node in ast.walk(tree):
             found += [(getattr(node, "lineno", 0), what) for what in _check(node, aliases)]
     except SyntaxError:
-        return found  # the kernel reports it; a cell that does not parse does not run
+        return found  # neither Python nor IPython can run it: the kernel reports the error
     except (RecursionError, MemoryError, ValueError):
         found.append((1, UNREADABLE))
     return sorted(set(found))
 
 
 UNREADABLE = "code nested too deeply for the grader to read"
+
+
+def _parse(code: str, cell: str) -> ast.Module:
+    """``code`` parsed as Python; where it does not parse, as IPython would run the ``cell``
+    (IPython dedents a cell whose first line is indented, which Python refuses)."""
+    try:
+        return ast.parse(code)
+    except SyntaxError:
+        try:
+            from IPython.core.inputtransformer2 import TransformerManager
+        except ImportError:
+            return ast.parse(textwrap.dedent(code))
+        return ast.parse(TransformerManager().transform_cell(cell))
 
 
 def names_imported(code: str) -> dict[str, str]:

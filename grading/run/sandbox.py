@@ -32,6 +32,7 @@ from pathlib import Path
 
 from grading.run.cgroup import Group
 from grading.run.mounts import gpu_devices, gpu_mounts, python_mounts, python_roots, system_mounts
+from utils import graded
 
 UID_BASE = 61000
 """Sandbox users are ``UID_BASE + slot``: unused by the system, one per parallel worker."""
@@ -63,10 +64,9 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     """What one submission may use; exceeding a limit stops its work, never the batch."""
 
-    cell_seconds: float = 180.0
-    """Wall clock per cell: the cell is interrupted, the next one runs. The slowest honest cell
-    (training a CNN, about 15 s on a 2-core CPU) with more than 3x headroom."""
-    submission_seconds: float = 900.0
+    cell_seconds: float = graded.CELL_SECONDS
+    """Wall clock per cell: the cell is interrupted, the next one runs (the rule is public)."""
+    submission_seconds: float = graded.NOTEBOOK_SECONDS
     """Wall clock for the whole notebook: the sandbox is killed, later cells score 0."""
     memory_gb: float = 6.0
     """Memory of the sandbox as a whole (resident, its tmpfs files included) where a control
