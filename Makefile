@@ -14,8 +14,9 @@ BUILD_ENV := TQDM_DISABLE=1
 
 help:
 	@echo "make book     build the HTML book into _build/html (executes every chapter once)"
-	@echo "make slides   one reveal.js deck per chapter into _build/slides (from the built book)"
-	@echo "make pdf      the printable book, _build/pdf/itm528-book.pdf (needs Chromium)"
+	@echo "make slides   one reveal.js deck per chapter into _build/html/slides (from the built book)"
+	@echo "make pdf      the printable book, _build/pdf/itm528-book.pdf, copied into _build/html"
+	@echo "              (needs Chromium)"
 	@echo "make test     build the book, slides and PDF, then lint and run the whole test suite"
 	@echo "make timings  write TIMINGS.md: each chapter's time, quiet and beside a busy process"
 	@echo "make bench-grading            write GRADING_TIMINGS.md: sandboxed grading times"

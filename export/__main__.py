@@ -11,11 +11,11 @@ USAGE = "usage: python -m export slides|pdf"
 
 
 def slides() -> None:
-    from export import SLIDES, deck
+    from export import ROOT, SLIDES, deck
 
     decks = deck.write_all()
     for d in decks:
-        print(f"{d.path.relative_to(SLIDES.parent.parent)}: {len(d.slides)} slides")
+        print(f"{d.path.relative_to(ROOT)}: {len(d.slides)} slides")
     print(f"{len(decks)} decks; open {SLIDES / 'index.html'}")
 
 
@@ -26,6 +26,7 @@ def pdf() -> None:
     print(
         f"{result.path}: {result.pages} pages, {result.images} images, {result.formulas} formulas"
     )
+    print(f"copied into the hosted book: {printer.HOSTED_PDF}")
 
 
 def main(argv: list[str]) -> int:

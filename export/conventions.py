@@ -5,11 +5,15 @@ Every notebook in ``book/`` and ``assignments/`` starts with
 1. a markdown title cell whose first line is ``# <title>`` followed by the "Open in Colab" badge
    for exactly that notebook's path on the public repository and branch named in ``_config.yml``
    (``repository``; never the instructor's private one);
-2. the setup code cell below, the same in every notebook.
+2. the setup code cell below, the same in every notebook. On Colab it installs ``utils`` from the
+   public repository at the release tag of ``_config.yml`` (``repository.release``), which does
+   not move during a term; when the install fails it stops with one line that says what to do.
 
-Usage: ``python -m export.conventions sync`` rewrites badges and setup cells of all notebooks to
-match ``_config.yml`` (after the repository moves, say); ``python -m export.conventions new PATH
-TITLE`` creates a notebook with both cells.
+Usage: ``python -m export.conventions sync [PATH ...]`` rewrites the badges and setup cells of
+all notebooks, the sources in ``solutions/`` included (or of the given ones only), to match
+``_config.yml`` (after the repository moves or a new release is set, say); a source keeps the
+badge of its release in ``assignments/``. ``python -m export.conventions new PATH TITLE`` creates
+a notebook with both cells.
 """
 
 from __future__ import annotations
@@ -37,8 +41,14 @@ if "google.colab" in sys.modules:
     import importlib
     import subprocess
 
-    package = "git+{repo}@{branch}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+    RELEASE = "{release}"  # the course's release of `utils`; the course says when it changes
+    package = f"git+{repo}@{{RELEASE}}"
+    pip = [sys.executable, "-m", "pip", "install", "-q", package]
+    if subprocess.run(pip, capture_output=True).returncode != 0:
+        raise SystemExit(
+            f"Could not install {{package}}: check that the runtime is online and that release "
+            f"{{RELEASE}} exists, run this cell again, or ask on the course board."
+        )
     importlib.invalidate_caches()
 
 import matplotlib.pyplot as plt
@@ -48,6 +58,8 @@ from torch import nn
 import utils
 
 device = utils.setup(seed=0)"""
+RELEASE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""What a release tag may look like (a git tag name without slashes or ``..``)."""
 
 
 @cache
@@ -60,6 +72,25 @@ def repository() -> tuple[str, str]:
     """(URL without a trailing slash, branch) of the public repository, from ``_config.yml``."""
     repo = config()["repository"]
     return repo["url"].rstrip("/"), repo.get("branch", "main")
+
+
+def release() -> str:
+    """The release tag (``repository.release`` in ``_config.yml``) that the setup cell installs;
+    SystemExit if it is missing or not a plain tag name."""
+    tag = str(config()["repository"].get("release", ""))
+    if not RELEASE_RE.fullmatch(tag) or ".." in tag or tag.endswith((".", ".lock")):
+        raise SystemExit(
+            f"_config.yml: repository.release must name a git tag such as 2026-fall.1, not {tag!r}"
+        )
+    return tag
+
+
+def raw_url(path: str | Path) -> str:
+    """The URL of the file at ``path`` in the public repository at the release tag, as served
+    raw (what a notebook opened alone in Colab can load)."""
+    url, _ = repository()
+    slug = url.removeprefix("https://github.com/")
+    return f"https://raw.githubusercontent.com/{slug}/{release()}/{Path(path).as_posix()}"
 
 
 def colab_url(path: str | Path) -> str:
@@ -76,8 +107,7 @@ def badge(path: str | Path) -> str:
 
 def setup_source() -> str:
     """The source of the setup cell."""
-    url, branch = repository()
-    return SETUP_TEMPLATE.format(repo=url, branch=branch)
+    return SETUP_TEMPLATE.format(repo=repository()[0], release=release())
 
 
 def notebooks() -> list[Path]:
@@ -85,6 +115,13 @@ def notebooks() -> list[Path]:
     found = []
     for folder in NOTEBOOK_DIRS:
         found += sorted((ROOT / folder).glob("**/*.ipynb"))
+    return [p.relative_to(ROOT) for p in found if ".ipynb_checkpoints" not in p.parts]
+
+
+def sources() -> list[Path]:
+    """The nbgrader source notebooks (``solutions/``, absent from the public copy): the setup cell
+    and the badge (of their release's path) are theirs too, so that a release carries them."""
+    found = sorted((ROOT / "solutions").glob("*/*.ipynb"))
     return [p.relative_to(ROOT) for p in found if ".ipynb_checkpoints" not in p.parts]
 
 
@@ -98,14 +135,29 @@ def _title_cell(title: str, path: Path, rest: str = "") -> nbformat.NotebookNode
     return nbformat.v4.new_markdown_cell(text + (f"\n\n{rest}" if rest else ""))
 
 
+def setup_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+    """The notebook's setup cell: its first code cell, if that starts as the setup cell does."""
+    first = next((c for c in nb.cells if c.cell_type == "code"), None)
+    heading = SETUP_TEMPLATE.split("\n", 1)[0]
+    return first if first is not None and first.source.startswith(heading) else None
+
+
+def release_path(path: Path) -> Path:
+    """Where students open ``path``: a source in ``solutions/`` is released in ``assignments/``."""
+    path = Path(path)
+    return Path("assignments", *path.parts[1:]) if path.parts[0] == "solutions" else path
+
+
 def sync(path: Path) -> bool:
     """Make ``path``'s badge and setup cell match the conventions; True if it changed."""
     nb = nbformat.read(ROOT / path, as_version=4)
     before = nbformat.writes(nb)
     first = nb.cells[0]
-    first.source = BADGE_RE.sub(lambda m: badge(path), first.source, count=1)
-    if len(nb.cells) > 1 and nb.cells[1].cell_type == "code":
-        nb.cells[1].source = setup_source()
+    released = release_path(path)
+    first.source = BADGE_RE.sub(lambda m: badge(released), first.source, count=1)
+    cell = setup_cell(nb)
+    if cell is not None:
+        cell.source = setup_source()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     changed = nbformat.writes(nb) != before
     if changed:
@@ -127,7 +179,7 @@ def new(path: Path, title: str) -> None:
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["sync"]:
-        for path in notebooks():
+        for path in [Path(a) for a in argv[1:]] or [*sources(), *notebooks()]:
             if sync(path):
                 print(f"updated {path}")
     elif argv[:1] == ["new"] and len(argv) == 3:

@@ -1,7 +1,8 @@
 """reveal.js decks of the chapters, and the index page that links them (``make slides``).
 
-Each deck is ``_build/slides/NN_topic.html`` with its figures in ``_build/slides/NN_topic/``. The
-decks load reveal.js and MathJax from ``_build/slides/_static/``, copied from ``_vendor/``, so they
+Each deck is ``_build/html/slides/NN_topic.html`` with its figures in
+``_build/html/slides/NN_topic/``. The decks load reveal.js and MathJax from
+``_build/html/slides/_static/``, copied from ``_vendor/``, so they
 work offline; nothing in them points at another site except links a reader may follow.
 """
 
@@ -115,7 +116,7 @@ def _opening(slide: Slide, chapter: Path) -> str:
     number, _, name = slide.title.partition(": ")
     course = html.escape(conventions.config()["title"])
     author = html.escape(conventions.config().get("author", ""))
-    page = f"../html/{chapter.with_suffix('.html').as_posix()}"
+    page = f"../{chapter.with_suffix('.html').as_posix()}"  # the decks are in _build/html/slides
     notes = '<aside class="notes">' + "\n".join(slide.notes) + "</aside>" if slide.notes else ""
     return (
         f'<section class="opening">\n<p class="kicker">{course} · {number if name else ""}</p>\n'
@@ -216,7 +217,7 @@ an overview.</p>
 <ol>
 {rows}
 </ol>
-<p><a href="../html/intro.html">The book</a></p>
+<p><a href="../intro.html">The book</a></p>
 </body>
 </html>
 """

@@ -17,7 +17,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from export import ROOT
+from export.bibliography import cite
 
 CITE_RE = re.compile(r"\{cite:(?P<kind>[pt])\}`(?P<keys>[^`]+)`")
 
@@ -31,33 +31,6 @@ class Block:
     text: str
     level: int = 0  # heading level; for lists, the number of items
     items: tuple[str, ...] = ()  # a list's items, as HTML
-
-
-@cache
-def _authors_years() -> dict[str, tuple[str, str]]:
-    """key -> (author label, year) for every entry of ``references.bib``."""
-    from pybtex.database import parse_file
-
-    entries = parse_file(str(ROOT / "references.bib")).entries
-    labels = {}
-    for key, entry in entries.items():
-        people = entry.persons.get("author") or entry.persons.get("editor") or []
-        last = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
-        if len(last) > 2:
-            name = f"{last[0]} et al."
-        else:
-            name = " and ".join(last) or key
-        labels[key] = (name, entry.fields.get("year", "n.d."))
-    return labels
-
-
-def cite(kind: str, keys: str) -> str:
-    """The author-year text of a ``{cite:p}`` (``kind="p"``) or ``{cite:t}`` citation."""
-    labels = _authors_years()
-    found = [labels.get(k.strip(), (k.strip(), "?")) for k in keys.split(",")]
-    if kind == "t":
-        return "; ".join(f"{name} ({year})" for name, year in found)
-    return "(" + "; ".join(f"{name}, {year}" for name, year in found) + ")"
 
 
 def _math_inline(_renderer, tokens: list[Token], idx: int, *_args) -> str:

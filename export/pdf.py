@@ -1,4 +1,5 @@
-"""The printable book, ``_build/pdf/itm528-book.pdf``, printed by Debian's Chromium (``make pdf``).
+"""The printable book, ``_build/pdf/itm528-book.pdf``, printed by Debian's Chromium (``make pdf``)
+and copied into the hosted book (``_build/html/itm528-book.pdf``).
 
 Playwright drives ``/usr/bin/chromium`` headless over the one-document book of
 ``export.printbook``, offline (any request that leaves the local files fails the build), waits
@@ -10,10 +11,11 @@ section and subsection, under the landing page and the bibliography at the top l
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from export import PDF, printbook
+from export import HOSTED_PDF, PDF, printbook
 from export.book import BuildMissing
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,4 +103,6 @@ def write_pdf(path: Path = PDF) -> Printed:
         finally:
             browser.close()
     pages, images = count(path.read_bytes())
+    if path == PDF:  # the hosted book links its copy (intro.md)
+        shutil.copyfile(path, HOSTED_PDF)
     return Printed(path, pages, images, state["formulas"])

@@ -69,10 +69,11 @@ def test_setup_cell_is_the_shared_one(path):
     )
 
 
-def test_setup_cell_installs_from_the_configured_repository():
-    url, branch = conv.repository()
+def test_setup_cell_installs_the_configured_release_of_the_repository():
+    url, release = conv.repository()[0], conv.release()
     assert url.startswith("https://github.com/") and url.count("/") == 4, url
-    assert f"git+{url}@{branch}" in conv.setup_source()
+    assert f'RELEASE = "{release}"' in conv.setup_source()
+    assert f'"git+{url}@{{RELEASE}}"' in conv.setup_source()
 
 
 def test_every_chapter_is_in_the_table_of_contents():

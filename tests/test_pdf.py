@@ -16,7 +16,7 @@ from functools import cache
 
 import pytest
 
-from export import PDF, book, conventions, markdown, printbook
+from export import HOSTED_PDF, PDF, book, conventions, markdown, printbook
 from export.pdf import count
 
 CHAPTERS = book.chapters()
@@ -89,6 +89,16 @@ def printed(chromium, poppler) -> None:
     """The PDF that ``make pdf`` printed with Chromium, read back with poppler-utils."""
     if not PDF.exists():
         pytest.fail(f"{PDF} is missing: run `make pdf`")
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@needs_pdf
+def test_the_hosted_book_holds_a_copy_of_the_pdf():
+    assert HOSTED_PDF.parent == book.HTML, "the PDF's copy is not inside the hosted book"
+    assert HOSTED_PDF.exists() and HOSTED_PDF.read_bytes() == PDF.read_bytes(), (
+        f"{HOSTED_PDF} is missing or not the PDF printed last: run `make pdf`"
+    )
 
 
 @pytest.mark.book

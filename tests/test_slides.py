@@ -1,9 +1,9 @@
 """The lecture slides (``make slides``): how chapters become slides, and the decks in Chromium.
 
 The first tests build slides from small made-up notebooks and need nothing else. The others read
-the decks in ``_build/slides`` (``make test`` builds them after the book); those that open them in
-headless Chromium (the ``browser`` fixture) skip without /usr/bin/chromium, as the other browser
-tests do.
+the decks in ``_build/html/slides`` (``make test`` builds them after the book); those that open
+them in headless Chromium (the ``browser`` fixture) skip without /usr/bin/chromium, as the other
+browser tests do.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from export import SLIDES, book, markdown, slides
+from export import HOSTED_PDF, SLIDES, book, markdown, slides
 from export.layout import SHORT_CODE
 from tests.conftest import watch
 from tests.test_browser import _QuietHandler
@@ -210,7 +210,9 @@ def test_landing_page_links_the_slides_index():
     from tests.test_book import page
 
     links = page("intro.html").links
-    assert "../slides/index.html" in links, "the book's landing page does not link the slides"
+    assert "slides/index.html" in links, "the book's landing page does not link the slides"
+    assert SLIDES == book.HTML / "slides", "the slides are not inside the hosted book"
+    assert "itm528-book.pdf" in links and HOSTED_PDF == book.HTML / "itm528-book.pdf"
 
 
 @pytest.mark.book

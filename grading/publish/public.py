@@ -4,7 +4,9 @@ It holds the book, the released assignments, ``utils`` and the tests that concer
 README and a Makefile of its own (from ``grading/publish/template/``). It never holds
 ``solutions/``, hidden tests, grading tools or tests, a gradebook or student work, and every file
 of it is scanned for fragments of solutions and hidden tests (``grading.publish.fragments``)
-before it is left in place or pushed.
+before it is left in place or pushed. Its notebooks are the Colab views of this repository's
+(``export.colab``: citations, figures and the rest of MyST as Colab renders them), and each must
+install ``utils`` from the release tag of ``_config.yml`` (``repository.release``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import nbformat
 import yaml
 
-from export import conventions
+from export import colab, conventions
 from grading import course
 from grading.publish import fragments
 
@@ -79,7 +82,9 @@ def render(name: str) -> str:
     """The copy's ``name`` from the template, with the public repository filled in."""
     url, branch = conventions.repository()
     text = (TEMPLATE / name).read_text()
-    for key, value in {"url": url, "branch": branch, "colab": conventions.colab_url("")}.items():
+    values = {"url": url, "branch": branch, "release": conventions.release(),
+              "colab": conventions.colab_url("")}  # fmt: skip
+    for key, value in values.items():
         text = text.replace("{{" + key + "}}", value.rstrip("/"))
     if "{{" in text:
         unknown = text[text.index("{{") :][:30]
@@ -116,6 +121,27 @@ def check_dest(dest: Path) -> Path:
     return dest
 
 
+def colab_views(dest: Path, files: list[str]) -> list[str]:
+    """Write every notebook of the copy in ``dest`` as Colab should show it; what is wrong with
+    them: a setup cell that does not install the release, a citation or file that is missing."""
+    release = colab.Release(set(files) | set(FROM_TEMPLATE))
+    setup, wrong = conventions.setup_source(), []
+    for name in (f for f in files if f.endswith(".ipynb")):
+        nb = nbformat.read(dest / name, as_version=4)
+        cell = conventions.setup_cell(nb)
+        if cell is None or cell.source != setup:
+            wrong.append(
+                f"{name}: its setup cell does not install release {release.tag} as the shared "
+                "one does (run `make sync-notebooks`, and `make assignments` for a release)"
+            )
+            continue
+        try:
+            nbformat.write(colab.view(nb, name, release), dest / name)
+        except colab.ConversionError as err:
+            wrong.append(str(err))
+    return wrong
+
+
 def problems(dest: Path) -> list[str]:
     """What makes the copy unfit to publish: fragments of solutions or hidden tests, files of
     the grading side, and any mention of the private repository."""
@@ -145,7 +171,7 @@ def write(dest: Path, push: str | None = None) -> Path:
     for name in FROM_TEMPLATE:
         (dest / name).write_text(render(name))
     (dest / "_config.yml").write_text(public_config((course.ROOT / "_config.yml").read_text()))
-    found = problems(dest)
+    found = colab_views(dest, files) + problems(dest)
     if found:
         shutil.rmtree(dest)
         if existed:
@@ -155,5 +181,6 @@ def write(dest: Path, push: str | None = None) -> Path:
     if push:
         from grading.publish import push as pushing
 
-        pushing.publish(dest, push, conventions.repository()[1], pushing.source_note())
+        branch, tag = conventions.repository()[1], conventions.release()
+        pushing.publish(dest, push, branch, pushing.source_note(), tag)
     return dest

@@ -25,6 +25,7 @@ from tests import timings
 from tests.test_book import HTML
 
 PUBLIC_URL, BRANCH = conv.repository()
+RELEASE = conv.release()
 PRIVATE = public.slug(public.private_repository())
 INSTRUCTOR_TARGETS = ("assignments", "grade", "bench-grading", "public", "exam-bank")
 GIT_ID = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
@@ -43,11 +44,8 @@ def make_public(dest: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def copy(tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp("public") / "deep-learning-book"
-    result = make_public(dest)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return dest
+def copy(public_copy) -> Path:
+    return public_copy
 
 
 def files(folder: Path) -> set[str]:
@@ -137,7 +135,8 @@ def test_copy_names_the_public_repository_and_never_the_private_one(copy):
         text = (copy / name).read_text(errors="ignore").lower()
         assert PRIVATE.lower() not in text, f"{name} names the private repository"
     assert public.INSTRUCTOR_KEY not in (copy / "_config.yml").read_text()
-    assert f"git+{PUBLIC_URL}@{BRANCH}" in (copy / "README.md").read_text()
+    assert f"git+{PUBLIC_URL}@{RELEASE}" in (copy / "README.md").read_text()
+    assert f'RELEASE = "{RELEASE}"' in (copy / "README.md").read_text()  # the line to change
     assert conv.colab_url("") in (copy / "README.md").read_text()
 
 
@@ -256,7 +255,9 @@ def test_notebooks_and_pages_name_only_the_public_repository():
         nb = nbformat.read(course.ROOT / path, as_version=4)
         badge = conv.BADGE_RE.search(nb.cells[0].source)
         assert badge and badge.group("url") == public_colab + path.as_posix(), path
-        assert f"git+{PUBLIC_URL}@{BRANCH}" in nb.cells[1].source, path
+        setup = conv.setup_cell(nb)
+        assert setup is not None and setup.source == conv.setup_source(), path
+        assert f'RELEASE = "{RELEASE}"' in setup.source, path
 
 
 @pytest.mark.book
@@ -287,18 +288,34 @@ def test_push_publishes_to_a_git_remote_and_continues_its_history(copy, tmp_path
     published = {name for name in files(first) if not name.startswith(".git/")}
     assert set(git(remote, "ls-tree", "-r", "--name-only", BRANCH).splitlines()) == published
     assert git(remote, "show", f"{BRANCH}:README.md") == (copy / "README.md").read_text().strip()
+    first_commit = git(remote, "rev-parse", BRANCH)
+    assert git(remote, "rev-parse", f"refs/tags/{RELEASE}") == first_commit, "no release tag"
     # the next publish, with one file fewer, is one commit on top of the first
     for name, value in GIT_ID.items():
         monkeypatch.setenv(name, value)
     second = tmp_path / "second"
     shutil.copytree(copy, second)
     (second / "TIMINGS.md").unlink()
-    assert push.publish(second, str(remote), BRANCH, "a test") is True
+    assert push.publish(second, str(remote), BRANCH, "a test", RELEASE) is True
     log = git(remote, "log", "--format=%s", BRANCH).splitlines()
     assert len(log) == 2 and log[0] == "Publish the course book (from a test)"
+    assert git(remote, "rev-parse", f"refs/tags/{RELEASE}") == first_commit, "the release moved"
     assert "TIMINGS.md" not in git(remote, "ls-tree", "--name-only", BRANCH)
     # the same copy again pushes nothing
     third = tmp_path / "third"
     shutil.copytree(second, third, ignore=shutil.ignore_patterns(".git"))
-    assert push.publish(third, str(remote), BRANCH, "again") is False
+    assert push.publish(third, str(remote), BRANCH, "again", "2026-fall.2") is False
     assert len(git(remote, "log", "--format=%s", BRANCH).splitlines()) == 2
+    # a new release, even with nothing else new, is a new tag on the branch's commit
+    assert git(remote, "rev-parse", "refs/tags/2026-fall.2") == git(remote, "rev-parse", BRANCH)
+    assert git(remote, "rev-parse", f"refs/tags/{RELEASE}") == first_commit
+
+
+def test_make_public_refuses_notebooks_that_install_another_release(tmp_path, monkeypatch):
+    """A release set in _config.yml but not synced into the notebooks is refused."""
+    monkeypatch.setattr(conv, "release", lambda: "2099-spring.7")
+    with pytest.raises(SystemExit, match="does not install release 2099-spring.7") as refused:
+        public.write(tmp_path / "out")
+    assert "book/01_introduction.ipynb" in str(refused.value)
+    assert "make sync-notebooks" in str(refused.value)
+    assert not (tmp_path / "out").exists()
