@@ -14,11 +14,22 @@ if str(ROOT) not in sys.path:  # nbgrader loads the feedback preprocessor from g
 ASSIGNMENTS = ["a1_cnn", "a2_rnn", "a3_transformer", "a4_generative"]
 """The course's four assignments, in release order."""
 
-DEADLINES = {}
-"""Due dates and late penalties per assignment (see grading/intake/deadlines.py), e.g.
-``{"a1_cnn": {"due": "2026-10-09T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3}}``:
-10 % of the score off per started day late, 0 after three days. ``"graded": "last"`` grades the
-last submission even when late; by default the last one before the deadline is graded."""
+DEADLINES = {
+    "a1_cnn": {"due": "2026-10-09T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3},
+    "a2_rnn": {"due": "2026-10-23T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3},
+    "a3_transformer": {"due": "2026-11-13T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3},
+    "a4_generative": {"due": "2026-12-11T23:59:00+09:00", "penalty_per_day": 10, "cutoff_days": 3},
+}
+"""Due dates and late penalties per assignment (see grading/intake/deadlines.py): 10 % of the
+score off per started day late, 0 after three days. ``"graded": "last"`` grades the last
+submission even when late; by default the last one before the deadline is graded.
+
+Fall 2026: week 1 of intro.md's schedule starts on Monday, September 7, so that the midterm
+(October 30) falls on Friday of week 8 and the final (December 18) on Friday of week 15. Each
+assignment is due on Friday of the last week of its topic, at 23:59 KST: A1 week 5, A2 week 7
+(its cut-off a few days before the midterm), A3 week 10, A4 week 14 (its cut-off before the
+final). ``python -m grading release`` writes these dates into each assignment's "Before you
+start" cell (grading/publish/handin_block.py); a test fails when the two disagree."""
 
 CANVAS_ASSIGNMENT_IDS = {}
 """Canvas's id of each assignment (``{"a1_cnn": 12345}``), for the column of the Canvas export."""

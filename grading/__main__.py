@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from grading.batch import pipeline, queue
-from grading.publish import release
+from grading.publish import handin_block, release
 from grading.run import sandbox
 
 
@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     if args.command == "release":
-        release.generate(args.assignments or release.with_source(), args.dest)
+        chosen = args.assignments or release.with_source()
+        if args.dest is None:  # the course's own release: hand-in cells from DEADLINES first
+            handin_block.sync(chosen)
+        release.generate(chosen, args.dest)
     elif args.command == "grade":
         limits = sandbox.Limits(
             cell_seconds=args.cell_timeout, submission_seconds=args.timeout,

@@ -39,9 +39,9 @@ def generate(assignments: list[str], dest: Path | None = None) -> list[Path]:
                 f"{assignment}: nbgrader generate_assignment failed:\n{result.stderr[-3000:]}"
             )
         out = (
-            (Path(dest) if dest is not None else course.RELEASE)
-            / assignment
-            / f"{assignment}.ipynb"
+            Path(dest) / assignment / f"{assignment}.ipynb"
+            if dest is not None
+            else course.paths().release(assignment)
         )
         print(f"released {assignment} -> {out}")
         written.append(out)

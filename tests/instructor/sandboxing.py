@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import os
@@ -86,14 +87,34 @@ COURSE_PARTS = ("grading", "solutions", "assignments", "nbgrader_config.py")
 
 
 def scratch_course(root: Path) -> Path:
-    """A copy of the course directory (what grading reads) in ``root``."""
+    """A copy of the course directory (what grading reads) in ``root``, without the term's
+    deadlines: a submission's time is when it is taken in (today), so with the real dates an
+    honest test submission would be late. A test of deadlines sets its own (:func:`set_deadlines`).
+    """
     for name in COURSE_PARTS:
         source = course.ROOT / name
         if source.is_dir():
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, root / name)
+    set_deadlines(root / "nbgrader_config.py", {})
     return root
+
+
+def set_deadlines(config: Path, rules: dict) -> None:
+    """Replace the whole ``DEADLINES = ...`` assignment of the nbgrader_config.py at ``config``
+    (however many lines it spans, its docstring kept) with ``DEADLINES = <rules>``."""
+    text = config.read_text()
+    found = [
+        node
+        for node in ast.parse(text).body
+        if isinstance(node, ast.Assign)
+        and any(getattr(target, "id", None) == "DEADLINES" for target in node.targets)
+    ]
+    assert len(found) == 1, f"{config}: expected one DEADLINES assignment, found {len(found)}"
+    lines = text.splitlines(keepends=True)
+    start, end = found[0].lineno - 1, found[0].end_lineno
+    config.write_text("".join([*lines[:start], f"DEADLINES = {rules!r}\n", *lines[end:]]))
 
 
 def write_inbox(root: Path, notebooks: dict[str, object]) -> Path:

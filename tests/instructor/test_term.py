@@ -17,6 +17,7 @@ from tests.instructor.sandboxing import (
     grade_cli,
     read_csv,
     scratch_course,
+    set_deadlines,
 )
 from tests.instructor.test_nbgrader_pipeline import A1, answered, release_nb, source_nb
 
@@ -60,9 +61,8 @@ def nested(root, student: str, nb, stamp: str) -> None:
 @pytest.fixture(scope="module")
 def term(sandboxed, tmp_path_factory):
     root = scratch_course(tmp_path_factory.mktemp("term"))
-    config = root / "nbgrader_config.py"
     rule = {A1: {"due": DUE, "penalty_per_day": 10, "cutoff_days": 3}}
-    config.write_text(config.read_text().replace("DEADLINES = {}", f"DEADLINES = {rule!r}"))
+    set_deadlines(root / "nbgrader_config.py", rule)  # the whole assignment, however it is laid out
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
     for student, nb, stamp in [
         ("김민준", source_nb(), ON_TIME), ("Lee Seo-yeon", partial(), ON_TIME),

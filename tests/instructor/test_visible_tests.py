@@ -29,8 +29,19 @@ def visible_tests(assignment: str) -> list[tuple[str, str]]:
     ]
 
 
+def hidden_tests(assignment: str) -> dict[str, str]:
+    """Grade id -> the hidden regions of each autograded test cell of ``assignment``."""
+    nb = nbformat.read(course.paths().source(assignment), 4)
+    return {
+        cells.grade_id(cell): "\n".join(cells.regions(cell.source, ("hidden",)))
+        for cell in nb.cells
+        if cells.is_test(cell)
+    }
+
+
 CELLS = [(a, gid, src) for a in ASSIGNMENTS for gid, src in visible_tests(a)]
 IDS = [f"{a}/{gid}" for a, gid, _ in CELLS]
+HIDDEN = {a: hidden_tests(a) for a in ASSIGNMENTS}
 
 
 def _is_number(node: ast.AST) -> bool:
@@ -76,6 +87,20 @@ def test_a_part_with_a_threshold_prints_the_margin(assignment, grade_id, source)
     assert "margin" in source and "seeds" in source, (
         f"{assignment}/{grade_id}: a part scored against a threshold prints the margin to it and "
         "how much seeds move the result"
+    )
+
+
+@pytest.mark.parametrize("assignment, grade_id, source", CELLS, ids=IDS)
+def test_a_part_whose_hidden_test_checks_devices_checks_them_visibly_too(
+    assignment, grade_id, source
+):
+    """Code adapted from a chapter often makes a tensor on the CPU; the hidden test runs it on
+    the meta device (a stand-in for a GPU). The visible test must warn first, the same way."""
+    if "expect_device(" not in HIDDEN[assignment][grade_id]:
+        pytest.skip("the hidden test checks no other device")
+    assert "expect_device(" in source and '"meta"' in source, (
+        f"{assignment}/{grade_id}: the hidden test runs the student's code on the meta device; "
+        'the visible test must too (GRADER.expect_device(name, "meta", fn, *meta_inputs))'
     )
 
 
