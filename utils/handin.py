@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,7 @@ def check_notebook(nb: dict, assignment: str, source: str, *, run: bool = True,
     report.items += handin_checks.structure(nb, cells)
     report.items += handin_checks.policy(nb)
     report.items += handin_checks.order(nb)
+    report.items.sort(key=_position)
     answers = [e for e in cells if e["kind"] == "answer" and e["cell_type"] == "code"]
     unanswered = {i.what.split("'")[1] for i in report.items if i.kind == "unanswered"}
     if answers and all(e["grade_id"] in unanswered for e in answers):
@@ -94,6 +96,12 @@ def check_notebook(nb: dict, assignment: str, source: str, *, run: bool = True,
         failed, report.visible, report.seconds = handin_checks.run_fresh(nb, folder or Path.cwd())
         report.items += failed
     return report
+
+
+def _position(item: Item) -> int:
+    """Where an item stands in the notebook, for a report in notebook order (-1: no cell)."""
+    found = re.match(r"cells? (\d+)", item.where)
+    return int(found.group(1)) if found else -1
 
 
 def _in_colab() -> dict | None:

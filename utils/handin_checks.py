@@ -155,8 +155,8 @@ def policy(nb: Mapping) -> list[Item]:
     found = graded.findings(nb)
     costs = graded.zeroed(nb, found)
     return [
-        Item("policy", _where(f.cell, f.line), f"{f.what}: the grader does not run code that can "
-             "reach into it, so every test after this cell scores 0", costs if k == 0 else [])
+        Item("policy", _where(f.cell, f.line), f"{f.what}, which the grader's rules forbid "
+             "(utils/policy.py): every test after this cell scores 0", costs if k == 0 else [])
         for k, f in enumerate(sorted(found, key=lambda f: (f.cell, f.line)))
     ]  # fmt: skip
 
