@@ -19,6 +19,7 @@ from utils.graded import is_student_code as is_student_code
 from utils.graded import is_test as is_test
 from utils.graded import kind as kind
 from utils.graded import nbgrader as nbgrader
+from utils.graded import signature as signature
 from utils.graded import source as source
 
 REGIONS = {

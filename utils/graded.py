@@ -48,6 +48,14 @@ def grade_id(cell: Mapping) -> str | None:
     return meta.get("grade_id") if tracked else None
 
 
+def signature(text: str) -> str:
+    """The first line of code of ``text`` where it is a ``def`` or ``class`` line (else ""): how
+    the grader recognises an answer cell that lost its metadata."""
+    first = next((ln.strip() for ln in text.splitlines()
+                  if ln.strip() and not ln.startswith("#")), "")  # fmt: skip
+    return first if first.startswith(("def ", "class ")) else ""
+
+
 def is_answer(cell: Mapping) -> bool:
     """A cell the student fills in (code or a written answer)."""
     return bool(nbgrader(cell).get("solution"))

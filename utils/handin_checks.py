@@ -52,16 +52,8 @@ def manifest_entry(cell: Mapping) -> dict:
         "kind": graded.kind(cell),
         "points": float(meta.get("points", 0) or 0),
         "digest": digest(graded.source(cell)),
-        "signature": signature(graded.source(cell)),
+        "signature": graded.signature(graded.source(cell)),
     }
-
-
-def signature(source: str) -> str:
-    """The first line of code, where it is a ``def`` or ``class`` line (else ""): how the grader
-    recognises an answer cell that lost its metadata."""
-    first = next((ln.strip() for ln in source.splitlines()
-                  if ln.strip() and not ln.startswith("#")), "")  # fmt: skip
-    return first if first.startswith(("def ", "class ")) else ""
 
 
 def release(assignment: str) -> list[dict]:
@@ -145,7 +137,7 @@ def _lost(nb: Mapping, entry: dict) -> int | None:
         i for i, c in enumerate(nb["cells"])
         if graded.grade_id(c) is None and c.get("cell_type") == entry["cell_type"] and (
             digest(graded.source(c)) == entry["digest"] if entry["kind"] != "answer"
-            else entry["signature"] and signature(graded.source(c)) == entry["signature"])
+            else entry["signature"] and graded.signature(graded.source(c)) == entry["signature"])
     ]  # fmt: skip
     return found[0] if len(found) == 1 else None
 

@@ -6,12 +6,6 @@ from __future__ import annotations
 from grading import cells
 
 
-def _first_line(source: str) -> str:
-    return next(
-        (ln.strip() for ln in source.splitlines() if ln.strip() and not ln.startswith("#")), ""
-    )
-
-
 def find_lost(nb, release, ref) -> int | None:
     """Index of the submission cell that lost ``ref``'s metadata, or None if not unambiguous."""
     r = next(i for i, c in enumerate(release.cells) if c is ref)
@@ -23,12 +17,12 @@ def find_lost(nb, release, ref) -> int | None:
             if cell.source == before and nxt.cell_type == ref.cell_type and not cells.grade_id(nxt):
                 candidates.add(i + 1)
     if not candidates and ref.cell_type == "code":  # the same `def` / `class` line
-        signature = _first_line(ref.source)
-        if signature.startswith(("def ", "class ")):
+        signature = cells.signature(ref.source)
+        if signature:
             candidates = {
                 i for i, c in enumerate(nb.cells)
                 if c.cell_type == "code" and not cells.grade_id(c)
-                and _first_line(c.source) == signature
+                and cells.signature(c.source) == signature
             }  # fmt: skip
     if ref.cell_type == "code" and cells.nbgrader(ref).get("locked"):  # read-only: same source
         candidates |= {
