@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from utils.config import get_device
+from utils import agent as agent  # the checker's requests: imported with the grader
 from utils.contracts import Contracts
 
 # Where submissions could cheat the comparisons by replacing a function: the guard remembers
@@ -47,7 +48,58 @@ class TamperingError(AssertionError):
     """A function the tests rely on was replaced by the submission."""
 
 
-class Grader(Contracts):
+class Checks:
+    """Seeded inputs and the comparisons of a check, with messages a student can act on: what
+    the grader in the notebook and the grading checker (which holds the hidden tests) share."""
+
+    device = torch.device("cpu")
+
+    # -- inputs ------------------------------------------------------------------------------
+    def randn(self, seed: int, *shape: int, requires_grad: bool = False) -> torch.Tensor:
+        """Standard-normal float32 tensor from a local CPU generator, moved to the device."""
+        gen = torch.Generator().manual_seed(seed)
+        x = torch.randn(*shape, generator=gen).to(self.device)
+        return x.requires_grad_(requires_grad)
+
+    @staticmethod
+    def f64(t: torch.Tensor) -> torch.Tensor:
+        """A detached float64 CPU copy: where references are computed, free of TF32 rounding."""
+        return t.detach().to("cpu", torch.float64)
+
+    # -- checks ------------------------------------------------------------------------------
+    def expect_tensor(self, name: str, got: object, shape: tuple[int, ...] | None = None) -> None:
+        """``got`` is exactly a torch.Tensor (not a subclass or look-alike) of ``shape``."""
+        if type(got) is not torch.Tensor:
+            raise AssertionError(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
+        if shape is not None and tuple(got.shape) != tuple(shape):
+            raise AssertionError(f"{name}: expected shape {tuple(shape)}, got {tuple(got.shape)}")
+
+    def expect_close(
+        self, name: str, got: object, expected: torch.Tensor, rtol: float = 1e-3, atol: float = 1e-4
+    ) -> None:
+        """``got`` matches ``expected``: ``|got - expected| <= atol + rtol * |expected|``."""
+        self.expect_tensor(name, got, tuple(expected.shape))
+        a = got.detach().to("cpu", torch.float64)
+        b = expected.detach().to("cpu", torch.float64)
+        if not bool(torch.isfinite(a).all()):
+            raise AssertionError(f"{name}: your result contains NaN or inf")
+        excess = (a - b).abs() - (atol + rtol * b.abs())
+        if bool((excess > 0).any()):
+            i = tuple(int(j) for j in torch.unravel_index(excess.argmax(), excess.shape))
+            diff = float((a - b).abs().max())
+            raise AssertionError(
+                f"{name}: values differ (max abs difference {diff:.3g}); at index {i} got "
+                f"{float(a[i]):.6g}, expected {float(b[i]):.6g}"
+            )
+
+    def expect_true(self, condition: bool, message: str) -> None:
+        """Fail with ``message`` unless ``condition`` holds."""
+        if condition is not True:
+            raise AssertionError(message)
+
+
+
+class Grader(Checks, Contracts):
     """Seeded inputs, checks and a snapshot of the functions the checks rely on; the checks of
     how an answer computes (call trace, devices, gradients) come from :class:`Contracts`."""
 
@@ -115,49 +167,6 @@ class Grader(Contracts):
                     namespace.pop(name, None)
                 else:
                     namespace[name] = value
-
-    # -- inputs ------------------------------------------------------------------------------
-    def randn(self, seed: int, *shape: int, requires_grad: bool = False) -> torch.Tensor:
-        """Standard-normal float32 tensor from a local CPU generator, moved to the device."""
-        gen = torch.Generator().manual_seed(seed)
-        x = torch.randn(*shape, generator=gen).to(self.device)
-        return x.requires_grad_(requires_grad)
-
-    @staticmethod
-    def f64(t: torch.Tensor) -> torch.Tensor:
-        """A detached float64 CPU copy: where references are computed, free of TF32 rounding."""
-        return t.detach().to("cpu", torch.float64)
-
-    # -- checks ------------------------------------------------------------------------------
-    def expect_tensor(self, name: str, got: object, shape: tuple[int, ...] | None = None) -> None:
-        """``got`` is exactly a torch.Tensor (not a subclass or look-alike) of ``shape``."""
-        if type(got) is not torch.Tensor:
-            raise AssertionError(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
-        if shape is not None and tuple(got.shape) != tuple(shape):
-            raise AssertionError(f"{name}: expected shape {tuple(shape)}, got {tuple(got.shape)}")
-
-    def expect_close(
-        self, name: str, got: object, expected: torch.Tensor, rtol: float = 1e-3, atol: float = 1e-4
-    ) -> None:
-        """``got`` matches ``expected``: ``|got - expected| <= atol + rtol * |expected|``."""
-        self.expect_tensor(name, got, tuple(expected.shape))
-        a = got.detach().to("cpu", torch.float64)
-        b = expected.detach().to("cpu", torch.float64)
-        if not bool(torch.isfinite(a).all()):
-            raise AssertionError(f"{name}: your result contains NaN or inf")
-        excess = (a - b).abs() - (atol + rtol * b.abs())
-        if bool((excess > 0).any()):
-            i = tuple(int(j) for j in torch.unravel_index(excess.argmax(), excess.shape))
-            diff = float((a - b).abs().max())
-            raise AssertionError(
-                f"{name}: values differ (max abs difference {diff:.3g}); at index {i} got "
-                f"{float(a[i]):.6g}, expected {float(b[i]):.6g}"
-            )
-
-    def expect_true(self, condition: bool, message: str) -> None:
-        """Fail with ``message`` unless ``condition`` holds."""
-        if condition is not True:
-            raise AssertionError(message)
 
     # -- training budgets --------------------------------------------------------------------
     @contextlib.contextmanager

@@ -11,6 +11,8 @@ stops the run: whatever happens to it is in its row of the CSV. One run at a tim
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from grading import cells, course
+from grading.check import hidden
 from grading.batch import gradebook, lock, queue
 from grading.intake import collect, deadlines, history, repair, terminal
 from grading.outputs import feedback, grades, report
@@ -80,7 +83,10 @@ def _run(assignment: str, source: Path | None, options: Options) -> Path:
         intake, nb = _prepare(assignment, student, version, release)
         intakes[student] = intake
         if nb is not None:
-            jobs.append(worker.Job(assignment, student, nb, options.limits, options.confined))
+            checks = hidden.split(nb)  # the hidden tests stay here and in the checker
+            salt = _salt(assignment, student, nb)
+            jobs.append(worker.Job(assignment, student, nb, checks, salt, options.limits,
+                                   options.confined))  # fmt: skip
         else:
             _say(f"{student}: not graded" + "".join(f"\n  - {n}" for n in intake.notes))
             history.graded(student, assignment, version, source_hash, intake.notes, None, False)
@@ -118,6 +124,20 @@ def _prepare(assignment, student, version, release) -> tuple[repair.Intake, dict
         intake.gradable = False
         intake.notes.append(f"not graded: the submission could not be prepared ({_why(err)})")
     return intake, None
+
+
+def _salt(assignment: str, student: str, nb: dict) -> int:
+    """The checker's salt for this submission: the same for the same notebook (a regrade gives
+    the same score), unknown to anyone without the course's secret (``.checker-secret``,
+    made on first use)."""
+    secret = course.ROOT / ".checker-secret"
+    if not secret.exists():
+        secret.write_bytes(os.urandom(32))
+        secret.chmod(0o600)
+    digest = hashlib.sha256(secret.read_bytes())
+    digest.update(f"{assignment}\0{student}\0".encode())
+    digest.update(json.dumps([cells.source(c) for c in nb["cells"]]).encode())
+    return int(digest.hexdigest()[:15], 16)
 
 
 def _say(text: str) -> None:

@@ -49,6 +49,9 @@ class LimitedClient(NotebookClient):
         self.output_bytes, self.used_bytes, self.truncated = output_bytes, 0, False
         self.timed_out = 0
         self.started, self.reached = False, -1
+        self.after_last_cell = None
+        """An async callable run once the last cell has run, while the kernel still runs (the
+        grading checker)."""
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
@@ -57,7 +60,10 @@ class LimitedClient(NotebookClient):
 
     async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
         self.reached = cell_index
-        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        done = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        if cell_index == len(self.nb.cells) - 1 and self.after_last_cell is not None:
+            await self.after_last_cell()
+        return done
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self.timed_out += 1

@@ -27,6 +27,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grading.check import process
 from grading.run import cgroup, environment, ipc, sandbox
 from grading.run.client import LimitedClient
 
@@ -55,7 +56,9 @@ class RunResult:
     """What went wrong, for the student's row of the CSV (limits hit, kernel died)."""
     environment_error: str | None = None
     """What failed in the grading environment before any student code ran
-    (:mod:`grading.run.environment`): the run is not the student's, and not a grade."""
+    (:mod:`grading.run.environment`), or in the checker: not the student's, and not a grade."""
+    verdicts: dict | None = None
+    """The checker's verdict per graded part (None: the notebook did not run to its end)."""
 
 
 class _SandboxedKernelManager(AsyncKernelManager):
@@ -98,8 +101,13 @@ class _SandboxedKernelManager(AsyncKernelManager):
         return sandbox.command_line(argv, self.slot, self.ipc_dir, self.limits, group=self.group)
 
 
-def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True) -> RunResult:
-    """Execute ``notebook`` (a prepared, sanitized notebook) in a fresh sandbox and return it.
+def run(
+    notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True,
+    checks: dict[str, str] | None = None, salt: int = 0,
+) -> RunResult:  # fmt: skip
+    """Execute ``notebook`` (a prepared, sanitized notebook, its hidden tests taken out) in a
+    fresh sandbox; once its last cell has run, the checker decides each part of ``checks`` by
+    driving the kernel (:mod:`grading.check`). Return the executed notebook and the verdicts.
 
     ``confined=False`` runs the kernel without a sandbox (``--no-sandbox``: unsafe).
     """
@@ -111,6 +119,9 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
     with ipc.folder(owner) as folder:
         with _group(slot, memory, limits.processes, confined) as group:
             client = _client(nb, slot, limits, confined, folder, group)
+            checked: dict = {}
+            if checks is not None:
+                client.after_last_cell = lambda: _check(client, checks, salt, limits, checked)
             try:
                 stopped = asyncio.run(_execute(client, limits.submission_seconds, notes))
             finally:  # nbclient's own clean-up at exit is done here, now
@@ -119,6 +130,7 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
             killed = group.oom_kills() if group is not None else 0
         log = environment.log_tail(folder.log)
     failure = environment.failure(nb, client.started, client.reached, stopped, log)
+    failure = failure or checked.get("failed")
     if client.truncated:
         notes.append(
             f"the notebook printed more than {limits.output_mb:g} MB; the rest was dropped"
@@ -129,7 +141,17 @@ def run(notebook: dict, slot: int, limits: sandbox.Limits, confined: bool = True
             "interrupted"
         )
     notes += _limits_hit(nb, limits, killed)
-    return RunResult(nb, time.perf_counter() - started, notes, failure)
+    return RunResult(nb, time.perf_counter() - started, notes, failure, checked.get("verdicts"))
+
+
+async def _check(client: LimitedClient, checks, salt: int, limits, checked: dict) -> None:
+    """The checker's verdicts on the kernel that ran the notebook (into ``checked``)."""
+    try:
+        checked["verdicts"] = await process.run(
+            client.km.get_connection_info(), checks, salt, limits.cell_seconds
+        )
+    except process.CheckerFailed as err:
+        checked["failed"] = str(err)
 
 
 def _group(slot: int, memory: int, processes: int, confined: bool):

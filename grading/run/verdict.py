@@ -1,22 +1,21 @@
-"""The verdict stage: what each test cell earned, decided outside the student's kernel.
+"""The verdict stage: what each test cell earned, from the checker alone.
 
-nbgrader scores a test cell by its outputs: full points unless it shows an error. A kernel that
-runs student code can fake that (a patched grader, a replaced check, a hook that hides errors),
-so the verdict does not trust the kernel alone:
+nbgrader scores a test cell by its outputs, and the student's kernel writes them; here no output
+the kernel wrote decides anything:
 
-1. **Code that reaches into the grader is found before it matters.** The student's own code
-   (answer cells and any cell the student added; never the read-only or test cells, which were
-   restored from the gradebook) is parsed here, outside the kernel, and searched for what no
-   answer to these assignments needs and every known way of tampering uses
-   (:mod:`utils.policy`). Every test cell after the first such cell scores 0, with the reason in
-   the CSV notes. These rules are public (:mod:`utils.graded`): the student's check before
-   submitting applies the same ones.
-2. **A test cell that did not run scores 0**, whatever the reason (the kernel died, the
-   submission's time ran out), instead of nbgrader's full points for a cell without an error.
-3. The grader's own in-kernel check (``GRADER.verify()``) still stops casual patching at run time.
+1. **The checker decides every part.** Its verdicts (:mod:`grading.check`), reached by driving
+   the kernel with the hidden tests the kernel never saw, replace every output of each test cell:
+   a line for a pass, an error with the checker's message for a failure, the points for partial
+   credit. What the kernel printed, hid, cleared or patched in a test cell is gone.
+2. **Code that reaches into the grader costs its points.** The student's own code (answer cells
+   and any cell the student added) is parsed here, outside the kernel, and searched for what no
+   answer needs and every known way of tampering uses (:mod:`utils.policy`, public in
+   :mod:`utils.graded`, applied by the student's check before submitting too); every test cell
+   after the first such cell scores 0, with the reason in the CSV notes.
+3. **A part without a verdict scores 0**: the notebook stopped before its end (the kernel died,
+   the submission's time ran out), so the checker never ran.
 
-The decisions are written into the notebook as error outputs, so that nbgrader's own scoring
-(and the feedback a student reads) agree with them.
+nbgrader's own scoring of the rewritten outputs (and the feedback a student reads) then agree.
 """
 
 from __future__ import annotations
@@ -34,8 +33,25 @@ def _zero(cell, ename: str, message: str) -> None:
                                            traceback=[f"{ename}: {message}"])]  # fmt: skip
 
 
-def decide(nb) -> list[str]:
-    """Write the verdict into the executed notebook ``nb``; return the notes for the CSV."""
+def _write(cell, verdict) -> None:
+    """The cell's outputs become the checker's verdict, and nothing else."""
+    if not verdict.passed:
+        _zero(cell, "CheckFailed", verdict.message)
+        return
+    text = "passed: checked by the grader's hidden tests\n"
+    if verdict.points is None:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        return
+    points = f"{verdict.points:g}"
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": points},
+                                           execution_count=cell.get("execution_count")),
+                    nbformat.v4.new_output("stream", name="stdout",
+                                           text=f"{text}partial credit: {points} points\n")]  # fmt: skip
+
+
+def decide(nb, verdicts: dict) -> list[str]:
+    """Write the verdict into the executed notebook ``nb`` from the checker's ``verdicts``
+    (grade id -> :class:`grading.check.runner.Verdict`); return the notes for the CSV."""
     notes: list[str] = []
     found = findings(nb)
     first = min(found, key=lambda f: f.cell, default=None)
@@ -55,15 +71,15 @@ def decide(nb) -> list[str]:
     for i, cell in enumerate(nb.cells):
         if not cells.is_test(cell):
             continue
-        meta = cells.nbgrader(cell)
-        if (cells.grade_id(cell) or f"cell {i + 1}") in cost:
+        gid = cells.grade_id(cell) or f"cell {i + 1}"
+        if gid in cost:
             _zero(cell, "TamperingError", f"{reason} (see the notes of your grade); this test "
                   "scores 0")  # fmt: skip
-        elif cell.get("execution_count") is None:
-            skipped.append(meta.get("grade_id", f"cell {i + 1}"))
+        elif gid not in verdicts:
+            skipped.append(gid)
             _zero(cell, "NotExecuted", "this test did not run (the notebook stopped before it)")
-        elif any(o.get("ename") == "TamperingError" for o in cell.get("outputs", [])):
-            notes.append(f"tampering detected at run time in {meta.get('grade_id')}")
+        else:
+            _write(cell, verdicts[gid])
     if skipped:
         notes.append(f"tests that did not run score 0: {', '.join(skipped)}")
     return notes

@@ -28,7 +28,12 @@ class Job:
     assignment: str
     student: str
     notebook: dict
-    """Prepared by the coordinator: sanitized, test cells restored (hidden tests included)."""
+    """Prepared by the coordinator: sanitized, test cells restored, their hidden tests taken
+    out (:func:`grading.check.hidden.split`)."""
+    checks: dict[str, str] = field(default_factory=dict)
+    """The hidden tests of each graded part: the checker's code, never sent to the sandbox."""
+    salt: int = 0
+    """Mixed into the checker's seeds: this submission's inputs (:mod:`grading.check.grader`)."""
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     confined: bool = True
 
@@ -75,14 +80,14 @@ def slot() -> Iterator[int]:
 
 
 def grade(job: Job) -> Outcome:
-    """Execute ``job``'s notebook in a sandbox of its own, then decide its verdict;
+    """Execute ``job``'s notebook in a sandbox of its own and check it, then decide its verdict;
     :class:`GradingEnvironmentError` where the environment, not the submission, failed."""
     with slot() as number:
-        result = execute.run(job.notebook, number, job.limits, confined=job.confined)
+        result = execute.run(job.notebook, number, job.limits, job.confined, job.checks, job.salt)
     if result.environment_error is not None:
         raise GradingEnvironmentError(
             f"{job.student}: not graded, the grading environment failed on "
             f"{os.uname().nodename}: {result.environment_error}"
         )
-    notes = result.notes + verdict.decide(result.notebook)
+    notes = result.notes + verdict.decide(result.notebook, result.verdicts or {})
     return Outcome(job.student, dict(result.notebook), result.seconds, notes, os.uname().nodename)

@@ -3,14 +3,14 @@ implementations written differently keep full marks.
 
 Each case edits a reference solution's cells (never a test cell) the way a student typically
 gets the part wrong, runs the solution notebook's cells in this process up to that part's test
-cell (visible and hidden tests, as nbgrader runs them) and expects that cell to fail. The unedited
+cell, then checks that part with its hidden tests as the grading checker does (through the
+checker's messages, in this process) and expects it to fail. The unedited
 solution passes every test cell: the batch of ``test_nbgrader_pipeline.py`` grades it at full
 marks.
 """
 
 from __future__ import annotations
 
-import ast
 from typing import NamedTuple
 
 import matplotlib
@@ -18,6 +18,8 @@ import nbformat
 import pytest
 
 from grading import course
+from grading.check.runner import Verdict
+from tests.instructor import local_check
 
 
 class Mistake(NamedTuple):
@@ -600,39 +602,31 @@ VARIANTS = [
 ]
 
 
-def run_to_test(mistake: Mistake) -> BaseException | None:
-    """Run the edited solution up to the test cell of ``mistake``; what that cell raised."""
-    return run_test_cell(mistake)[0]
+def run_to_test(mistake: Mistake) -> str | None:
+    """Edit the solution as ``mistake`` says and check its part: the checker's message where
+    the part failed, else None."""
+    verdict, _ = run_test_cell(mistake)
+    return None if verdict.passed else verdict.message
 
 
-def run_test_cell(mistake: Mistake) -> tuple[BaseException | None, object, float | None]:
-    """Run the edited solution up to the test cell of ``mistake``: what that cell raised, the
-    value of its last expression (the points of a part with partial credit) and its points."""
+def run_test_cell(mistake: Mistake) -> tuple[Verdict, float | None]:
+    """The checker's verdict on the part of ``mistake`` in the edited solution (its cells run up
+    to that part's test, in this process), and the points of the part."""
     nb = nbformat.read(course.paths().source(mistake.assignment), 4)
     unused = dict(mistake.edits)
-    namespace: dict[str, object] = {"__name__": "__main__"}
+    points = None
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source, meta = cell.source, cell.metadata.get("nbgrader", {})
-        for old, new in mistake.edits:
-            if old in source and meta.get("solution"):
-                source = source.replace(old, new)
-                unused.pop(old, None)
+        meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade_id") == mistake.test:
-            assert not unused, f"the solution no longer contains {list(unused)}: update the case"
-            tree = ast.parse(source)
-            if tree.body and isinstance(tree.body[-1], ast.Expr):  # the cell's value, as Jupyter
-                last = tree.body[-1]
-                tree.body[-1] = ast.Assign([ast.Name("_cell_value", ast.Store())], last.value)
-                ast.fix_missing_locations(tree)
-            try:
-                exec(compile(tree, mistake.test, "exec"), namespace)
-            except Exception as err:  # noqa: BLE001 - a failing check is what we look for
-                return err, None, meta.get("points")
-            return None, namespace.get("_cell_value"), meta.get("points")
-        exec(compile(source, meta.get("grade_id", "cell"), "exec"), namespace)
-    raise AssertionError(f"no test cell {mistake.test!r} in {mistake.assignment}")
+            points = meta.get("points")
+        if cell.cell_type != "code" or not meta.get("solution"):
+            continue
+        for old, new in mistake.edits:
+            if old in cell.source:
+                cell.source = cell.source.replace(old, new)
+                unused.pop(old, None)
+    assert not unused, f"the solution no longer contains {list(unused)}: update the case"
+    return local_check.check_part(nb, mistake.test), points
 
 
 @pytest.fixture(autouse=True)
@@ -651,10 +645,10 @@ def test_common_mistake_fails_its_test(mistake):
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[f"{v.assignment}: {v.name}" for v in VARIANTS])
 def test_a_correct_variant_keeps_full_marks(variant):
-    error, value, points = run_test_cell(variant)
-    assert error is None, f"{variant.name}: {variant.test} failed: {type(error).__name__}: {error}"
-    # a part with partial credit ends with its points; it must give all of them
-    assert value is None or value == points, f"{variant.name}: {value} of {points} points"
+    verdict, points = run_test_cell(variant)
+    assert verdict.passed, f"{variant.name}: {variant.test} failed: {verdict.message}"
+    # a part with partial credit awards its points; it must award all of them
+    assert verdict.points in (None, points), f"{variant.name}: {verdict.points} of {points} points"
 
 
 CELLS = sorted({(m.assignment, m.test) for m in MISTAKES})
@@ -663,4 +657,4 @@ CELLS = sorted({(m.assignment, m.test) for m in MISTAKES})
 @pytest.mark.parametrize("assignment, test", CELLS, ids=["/".join(cell) for cell in CELLS])
 def test_the_unedited_solution_passes_the_same_cells(assignment, test):
     error = run_to_test(Mistake(assignment, "none", (), test))
-    assert error is None, f"{assignment}, {test}: {type(error).__name__}: {error}"
+    assert error is None, f"{assignment}, {test}: {error}"

@@ -1,0 +1,127 @@
+"""The checker: run each part's hidden tests against the notebook's names, and score it.
+
+It runs in a process of its own (``python -m grading.check.runner``, started by the worker once
+the notebook has run, reading its job as JSON on stdin and writing the verdicts as JSON on
+stdout) that holds no student code: the kernel's names are :class:`~.remote.Remote` proxies, and
+only plain data and tensors come back (:mod:`utils.wire`). Each part is checked on its own, in a
+fresh namespace: ``GRADER`` (:class:`~.grader.CheckGrader`), ``torch``, ``nn``, ``F``, ``math``,
+``copy``, ``device`` (the CPU: expected values are computed here), ``kernel(name)`` (a Remote for
+any name of the kernel, e.g. ``kernel("utils.data.load_digits")``), and a Remote for every other
+name the code reads without defining.
+
+A part passes when its code runs to its end (full points, or ``GRADER.points(n)``), and fails
+with the first ``AssertionError``'s message, which the checks write; any other error of the
+check's own code fails the part with the error's class name only. Nothing the kernel sent is
+quoted: a reply is data, read and judged here.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import json
+import math
+import os
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from grading.check import grader as grader_module
+from grading.check.grader import CheckGrader
+from grading.check.remote import KernelDead, KernelTarget, Remote, Target
+
+
+@dataclass
+class Verdict:
+    """The checker's decision on one graded part."""
+
+    passed: bool
+    message: str
+    points: float | None = None
+    """Partial credit the check awarded (None: the cell's full points if passed)."""
+    seconds: float = 0.0
+
+
+def free_names(code: str) -> set[str]:
+    """The names ``code`` reads and never binds (at any level): the notebook's names."""
+    tree = ast.parse(code)
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return read - bound - set(dir(builtins))
+
+
+def namespace(target: Target, grader: CheckGrader, code: str) -> dict:
+    """The globals of one part's check."""
+    ns = {
+        "GRADER": grader, "torch": torch, "nn": nn, "F": F, "math": math, "copy": copy,
+        "device": torch.device("cpu"), "kernel": lambda name: Remote(target, name),
+        "__name__": "__check__",
+    }  # fmt: skip
+    for name in free_names(code) - set(ns):
+        ns[name] = Remote(target, name)
+    return ns
+
+
+def check(code: str, target: Target, salt: int) -> Verdict:
+    """Run one part's check against ``target``."""
+    started = time.perf_counter()
+    grader = CheckGrader(salt)
+    if not code.strip():
+        return Verdict(False, "this part has no hidden tests to decide it (a grader's error)")
+    grader_module._current["grader"] = grader
+    try:
+        exec(compile(code, "<hidden test>", "exec"), namespace(target, grader, code))  # noqa: S102
+    except AssertionError as err:
+        if os.environ.get("ITM528_CHECK_TRACEBACK"):
+            traceback.print_exc(file=sys.stderr)
+        return Verdict(False, str(err)[:2000], None, time.perf_counter() - started)
+    except Exception as err:  # noqa: BLE001 - a result the check could not read
+        if os.environ.get("ITM528_CHECK_TRACEBACK"):  # for whoever writes the checks
+            traceback.print_exc(file=sys.stderr)
+        return Verdict(False, f"the check could not read your result ({type(err).__name__})",
+                       None, time.perf_counter() - started)  # fmt: skip
+    finally:
+        grader_module._current["grader"] = None
+    return Verdict(True, "passed", grader.awarded, time.perf_counter() - started)
+
+
+def check_all(checks: dict[str, str], target: Target, salt: int) -> dict[str, Verdict]:
+    """Every part's verdict, in order; once the kernel has stopped, the rest fail at once."""
+    verdicts = {}
+    for grade_id, code in checks.items():
+        verdicts[grade_id] = check(code, target, salt)
+    return verdicts
+
+
+def main() -> None:
+    """The checker process: a job on stdin (``connection``, ``checks``, ``salt``, ``seconds``),
+    the verdicts on stdout."""
+    job = json.load(sys.stdin)
+    target = KernelTarget(job["connection"], float(job["seconds"]))
+    try:
+        verdicts = check_all(job["checks"], target, int(job["salt"]))
+    finally:
+        target.close()
+    json.dump({gid: asdict(v) for gid, v in verdicts.items()}, sys.stdout)
+
+
+__all__ = ["KernelDead", "Verdict", "check", "check_all", "free_names", "main"]
+
+if __name__ == "__main__":
+    main()
