@@ -4,12 +4,14 @@ imported by the notebooks.
 
 A grading run is a pipeline of stages, one subpackage each::
 
-    inbox/ --intake/--> submitted/ --batch/ (queue)--> run/ (sandbox, verdict)
+    inbox/ --intake/--> submitted/ --batch/ (queue)--> run/ (sandbox) --check/--> run/ (verdict)
            --batch/ (gradebook, one writer)--> outputs/ (CSV, feedback, LMS, report)
 
 - ``intake/``  new notebooks into each student's history, ids, deadlines, repair, roster
 - ``batch/``   the coordinator of one run: lock, queue (local or Dask), nbgrader's gradebook
 - ``run/``     what a worker needs: the sandbox, the kernel, the verdict (rules: utils.graded)
+- ``check/``   the trusted checker: hidden tests out of the notebook, run against the kernel
+               through plain data and tensors in a process that holds no student code
 - ``outputs/`` the grades CSV (one schema), LMS exports, feedback pages, class report
 - ``publish/`` the student releases and the public copy (``template/``), scanned for leaks
 

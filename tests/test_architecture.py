@@ -17,7 +17,8 @@ PACKAGES = ("grading", "utils", "export", "questions")
 MAX_LINES = 300
 
 ALLOWED = {
-    "grading.run": {"grading.run", "grading.cells", "utils"},
+    "grading.run": {"grading.run", "grading.check", "grading.cells", "utils"},
+    "grading.check": {"grading.check", "grading.cells", "utils"},
     "grading.intake": {"grading.intake", "grading.cells", "grading.course"},
     "grading.outputs": {"grading.outputs", "grading.cells", "grading.course", "grading.intake"},
     "grading.publish": {
@@ -39,8 +40,8 @@ ALLOWED = {
 }
 """What each part may import of the project's own packages (a part covers its subpackages, except
 ``grading`` itself: its ``__init__``). ``run`` is what a Dask worker on another machine needs
-(and the course's ``utils``, which the sandbox mounts): it never reads the course directory,
-the gradebook, the intake or the outputs."""
+and ``check``, the checker it starts (and the course's ``utils``, which the sandbox mounts):
+neither reads the course directory, the gradebook, the intake or the outputs."""
 
 OWN = ("grading", "utils", "export", "questions", "tests")
 
@@ -126,6 +127,6 @@ def test_no_module_is_over_the_size_of_a_stage():
 @pytest.mark.skipif(not (ROOT / "grading").exists(), reason="no grading/ in the public copy")
 def test_the_stages_are_the_house_the_readme_maps():
     stages = sorted(p.name for p in (ROOT / "grading").iterdir() if (p / "__init__.py").exists())
-    assert stages == ["batch", "intake", "outputs", "publish", "run"]
+    assert stages == ["batch", "check", "intake", "outputs", "publish", "run"]
     doc = (ROOT / "grading" / "__init__.py").read_text()
     assert all(f"{stage}/" in doc for stage in stages), "grading/__init__.py maps every stage"

@@ -1,14 +1,21 @@
 """A batch of attackers, then honest students: the sandbox and the verdict hold.
 
 Each attacker is the blank release (or stub answers) plus a cell of its own, one attack class
-each; two honest submissions are graded after them in the same batch. Afterwards: the honest
+each (on the machine, on the grader in the kernel, and on the verdict: values through the display
+hook, hidden tracebacks, cleared outputs, a cell indented as Python cannot parse it, the grader
+reached through frames and computed names, output past the limit, references called at run time,
+dispatch switched off, the input history printed in encodings); two honest submissions are graded after them in the same batch. Afterwards: the honest
 ones keep their marks, the course tree is byte-identical, no process of the batch is left,
 nothing arrived at a listener on 127.0.0.1, and no feedback page quotes a hidden test.
 """
 
 from __future__ import annotations
 
+import base64
+import codecs
+import contextlib
 import copy
+import re
 import time
 
 import nbformat
@@ -24,7 +31,14 @@ from tests.instructor.sandboxing import (
     tree_digest,
     write_inbox,
 )
-from tests.instructor.test_nbgrader_pipeline import A1, answered, cell_of, leaks, release_nb
+from tests.instructor.test_nbgrader_pipeline import (
+    A1,
+    answered,
+    cell_of,
+    leaks,
+    release_nb,
+    secret_lines,
+)
 
 STUBS = (  # answers that do nothing right, for attackers that try to fake passing tests
     "def conv2d_naive(x, w, b=None, stride=1, padding=0):\n    return torch.zeros(1)\n"
@@ -117,6 +131,63 @@ ATTACKS = {
     ),
 }
 
+# The classes of attack on the verdict itself: each would have scored on a grader that reads the
+# kernel's outputs or runs the hidden tests in the kernel (a blank release, plus the attack).
+VERDICT_ATTACKS = {
+    # a value through the display hook before every cell: nbgrader read it as partial credit
+    "attack_displayhook": STUBS + (
+        "ip = get_ipython()\n"
+        "ip.events.register('pre_run_cell', lambda *a: ip.displayhook(-1.0))\n"
+        "ip.events.register('post_run_cell', lambda *a: ip.displayhook('full marks'))\n"
+    ),
+    # tracebacks hidden and outputs cleared, reached through computed names
+    "attack_quiet_errors": STUBS + (
+        "import IPython.display as d\n"
+        "ip = get_ipython()\n"
+        "setattr(ip, 'show' + 'traceback', lambda *a, **k: None)\n"
+        "ip.events.register('post_run_cell', lambda *a: getattr(d, 'clear_' + 'output')())\n"
+    ),
+    # a cell indented by four spaces: Python cannot parse it as written, IPython dedents it
+    "attack_indented": "    import torch\n    torch.allclose = lambda *a, **k: True\n"
+                       "    torch.Tensor.__eq__ = lambda *a, **k: True\n",
+    # the grader reached through a frame and an alias with computed names, its checks replaced
+    "attack_frames": STUBS + (
+        "import sys\n"
+        "frame = getattr(sys, '_get' + 'frame')(0)\n"
+        "g = frame.f_globals['GRA' + 'DER']\n"
+        "for name in ['expect_close', 'expect_true', 'expect_tensor', 'verify']:\n"
+        "    setattr(type(g), name, lambda *a, **k: None)\n"
+    ),
+    # more than the output limit in the first cell: the tests' errors were dropped with the rest
+    "attack_flood": "print('x' * (5 * 2**20))\n",
+    # the references a grader registered in the kernel, called by the answers
+    "attack_references": (
+        "def conv2d_naive(*args, **kwargs):\n"
+        "    return GRADER.references['conv2d_naive'](*args, **kwargs)\n"
+        "def max_pool2d(*args, **kwargs):\n"
+        "    return getattr(GRADER, 'refer' + 'ences')['max_pool2d'](*args, **kwargs)\n"
+    ),
+    # PyTorch's own convolution with torch-function dispatch off: an empty call trace
+    "attack_dispatch": (
+        "import torch.nn.functional as F\n"
+        "def conv2d_naive(x, w, b=None, stride=1, padding=0):\n"
+        "    with torch._C.DisableTorchFunction():\n"
+        "        return F.conv2d(x, w, b, stride=stride, padding=padding)\n"
+    ),
+}
+ENCODED_ECHO = (  # the whole input history, printed in encodings a redaction does not read
+    "import base64, codecs, torch\n"
+    "history = '\\n'.join(In)\n"
+    "print(history)\n"
+    "print(history.encode().hex())\n"
+    "print(base64.b64encode(history.encode()).decode())\n"
+    "print(codecs.encode(history, 'rot13'))\n"
+    "print(history[::-1])\n"
+    "print(' '.join(history))\n"
+    "print(torch.tensor([ord(c) for c in history]).tolist())\n"
+)
+ATTACKS.update(VERDICT_ATTACKS)
+
 
 def attacker(name: str, port: int):
     """The blank release with the attack in a cell the student added after the grader."""
@@ -124,8 +195,8 @@ def attacker(name: str, port: int):
     code = ATTACKS[name].replace("PORT", str(port))
     at = nb.cells.index(cell_of(nb, "grader")) + 1
     nb.cells.insert(at, nbformat.v4.new_code_cell(code))
-    if name == "attack_echo":  # and the whole input history printed by the last cell
-        nb.cells.append(nbformat.v4.new_code_cell("print(In)\nprint('\\n'.join(In))"))
+    if name == "attack_echo":  # and the whole input history printed by the last cell, encoded
+        nb.cells.append(nbformat.v4.new_code_cell(ENCODED_ECHO))
     return nb
 
 
@@ -180,18 +251,56 @@ def test_no_feedback_page_quotes_a_hidden_test(hostile):
     pages = sorted((root / "feedback").rglob("*.html"))
     assert len(pages) == len(ATTACKS) + 2
     assert leaks(root / "feedback", A1, kinds=("hidden",)) == []
-    echo = (root / "feedback" / "attack_echo" / A1 / f"{A1}.html").read_text()
-    assert "output removed from the feedback" in echo  # the echoed hidden tests were found
-    honest = (root / "feedback" / "zz_honest_reference" / A1 / f"{A1}.html").read_text()
-    assert "output removed from the feedback" not in honest
+    for page in pages:  # nor in any encoding of what a cell printed
+        text = page.read_text(errors="ignore")
+        assert decoded_leaks(text) == [], page
+
+
+def test_the_kernels_input_history_holds_no_hidden_test(hostile):
+    root, *_ = hostile
+    nb = nbformat.read(course.paths(root).autograded("attack_echo", A1), 4)
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert "GRADER.verify()" in printed  # the history was printed: the visible tests are in it
+    hidden = {line for line in secret_lines(A1, ("hidden",)) if len(line) > 12}
+    assert hidden and not [line for line in hidden if line in printed]
+
+
+def decoded_leaks(text: str) -> list[str]:
+    """Hidden-test lines found in ``text`` read as hex, base64, rot13, reversed, spaced out or
+    as character codes."""
+    readings = [text, codecs.decode(text, "rot13"), text[::-1], text.replace(" ", "")]
+    for run in re.findall(r"[0-9a-f]{40,}", text):
+        readings.append(bytes.fromhex(run[: len(run) // 2 * 2]).decode(errors="ignore"))
+    for run in re.findall(r"[A-Za-z0-9+/]{40,}={0,2}", text):
+        with contextlib.suppress(ValueError):
+            readings.append(base64.b64decode(run + "=" * (-len(run) % 4)).decode(errors="ignore"))
+    for run in re.findall(r"\[(?:\d+, )+\d+\]", text):
+        readings.append("".join(chr(int(n)) for n in re.findall(r"\d+", run) if int(n) < 0x110000))
+    hidden = [line for line in secret_lines(A1, ("hidden",)) if len(line) > 12]
+    squeezed = [line.replace(" ", "") for line in hidden]
+    return [line for line, tight in zip(hidden, squeezed, strict=True)
+            if any(line in r or tight in r for r in readings)]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", ["attack_grader", "attack_patch", "attack_obfuscated",
-                                  "attack_hooks", "attack_echo"])  # fmt: skip
+                                  "attack_hooks"])  # fmt: skip
 def test_tampering_scores_no_more_than_the_blank_release_and_is_reported(hostile, name):
     _, rows, *_ = hostile
     assert float(rows[name]["score"]) == 0.0
     assert "tampering" in rows[name]["notes"]
+
+
+@pytest.mark.parametrize("name", sorted(VERDICT_ATTACKS))
+def test_attacks_on_the_verdict_score_no_more_than_the_blank_release(hostile, name):
+    _, rows, *_ = hostile
+    assert float(rows[name]["score"]) == 0.0, rows[name]
+    feedback = hostile[0] / "feedback" / name / A1 / f"{A1}.html"
+    assert feedback.exists()
+
+
+def test_a_convolution_with_dispatch_switched_off_costs_its_part(hostile):
+    _, rows, *_ = hostile
+    assert float(rows["attack_dispatch"]["test_conv2d_naive"]) == 0.0
 
 
 def test_attacks_on_the_machine_cost_only_the_attacker(hostile):

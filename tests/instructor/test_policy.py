@@ -7,6 +7,7 @@ import pytest
 
 from grading.run import verdict
 from tests.instructor.test_nbgrader_pipeline import ASSIGNMENTS, answered, cell_of, release_nb
+from tests.instructor.test_verdict_limits import all_passed
 from utils import graded, policy
 
 HONEST = [
@@ -85,7 +86,7 @@ def test_every_test_after_a_finding_scores_zero():
             cell.execution_count, cell.outputs = 1, []
     at = nb.cells.index(cell_of(nb, "max_pool2d"))
     nb.cells.insert(at, nbformat.v4.new_code_cell("torch.allclose = lambda *a, **k: True"))
-    notes = verdict.decide(nb)
+    notes = verdict.decide(nb, all_passed(nb))
     errors = {
         c.metadata["nbgrader"]["grade_id"]: c.outputs[-1].get("ename") if c.outputs else None
         for c in nb.cells
@@ -102,7 +103,8 @@ def test_a_test_that_did_not_run_scores_zero():
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.execution_count, cell.outputs = 1, []
-    cell_of(nb, "test_train_cnn").execution_count = None
-    notes = verdict.decide(nb)
+    verdicts = all_passed(nb)
+    del verdicts["test_train_cnn"]  # the notebook stopped before the checker ran it
+    notes = verdict.decide(nb, verdicts)
     assert cell_of(nb, "test_train_cnn").outputs[-1]["ename"] == "NotExecuted"
     assert notes == ["tests that did not run score 0: test_train_cnn"]
