@@ -251,8 +251,9 @@ def _describe(module: torch.nn.Module) -> dict:
         "requires_grad": {n: bool(p.requires_grad) for n, p in params.items()},
         "grads": {n: p.grad for n, p in params.items()},
         "buffers": {n: b for n, b in module.named_buffers() if b is not None},
-        "modules": [[n, f"{type(m).__module__}.{type(m).__qualname__}"]
-                    for n, m in module.named_modules()],  # fmt: skip
+        "modules": [
+            [n, f"{type(m).__module__}.{type(m).__qualname__}"] for n, m in module.named_modules()
+        ],  # fmt: skip
     }
 
 

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from utils.config import get_device
 from utils import agent as agent  # the checker's requests: imported with the grader
+from utils.config import get_device
 from utils.contracts import Contracts
 
 # Where submissions could cheat the comparisons by replacing a function: the guard remembers
@@ -96,7 +96,6 @@ class Checks:
         """Fail with ``message`` unless ``condition`` holds."""
         if condition is not True:
             raise AssertionError(message)
-
 
 
 class Grader(Checks, Contracts):

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from utils import graded
+from utils import graded, how
 
 RELEASES = Path(__file__).resolve().parent / "releases.json"
 CHECK_ID = "check_before_submit"
@@ -30,8 +30,9 @@ class Item:
     """One thing the grader will do differently, in plain words."""
 
     kind: str
-    """``policy``, ``deleted``, ``lost``, ``duplicated``, ``retyped``, ``edited``, ``unknown``,
-    ``unanswered``, ``unsaved``, ``empty``, ``order``, ``not-run``, ``slow`` or ``failed``."""
+    """``policy``, ``rule``, ``review``, ``deleted``, ``lost``, ``duplicated``, ``retyped``,
+    ``edited``, ``unknown``, ``unanswered``, ``unsaved``, ``empty``, ``order``, ``not-run``,
+    ``slow`` or ``failed``."""
     where: str
     what: str
     costs: list[str] = field(default_factory=list)
@@ -143,14 +144,19 @@ def _lost(nb: Mapping, entry: dict) -> int | None:
 
 
 def policy(nb: Mapping) -> list[Item]:
-    """The grader's static policy (:func:`utils.graded.findings`) and what each finding costs."""
+    """The grader's static policy (:func:`utils.graded.findings`) and what each finding costs,
+    then the rules of how each part computes (:mod:`utils.how`)."""
     found = graded.findings(nb)
     costs = graded.zeroed(nb, found)
-    return [
+    items = [
         Item("policy", _where(f.cell, f.line), f"{f.what}, which the grader's rules forbid "
              "(utils/policy.py): every test after this cell scores 0", costs if k == 0 else [])
         for k, f in enumerate(sorted(found, key=lambda f: (f.cell, f.line)))
     ]  # fmt: skip
+    for b in how.broken(nb):
+        items.append(Item("rule" if b.costs else "review", _where(b.cell, b.line),
+                          how.message(b), [b.test] if b.costs else []))  # fmt: skip
+    return items
 
 
 def order(nb: Mapping) -> list[Item]:

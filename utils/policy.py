@@ -29,9 +29,9 @@ IMPORTS = {"torch", "numpy", "math", "cmath", "utils", "matplotlib", "sklearn", 
 """The only modules an answer may import (their submodules too). Anything else, a module the
 notebook wrote itself included, could run code the grader has not read."""
 
-FORBIDDEN = {"utils.grading", "utils.contracts", "torch.package", "torch.hub",
-             "torch.utils.cpp_extension", "torch.library", "torch.overrides", "torch._C",
-             "torch.utils._python_dispatch", "torch.ops.load_library", "sys.modules",
+FORBIDDEN = {"utils.grading", "utils.contracts", "utils.agent", "utils.wire", "torch.package",
+             "torch.hub", "torch.utils.cpp_extension", "torch.library", "torch.overrides",
+             "torch._C", "torch.utils._python_dispatch", "torch.ops.load_library", "sys.modules",
              "sys.settrace", "sys.setprofile", "sys._getframe", "sys.excepthook",
              "sys.displayhook", "sys.meta_path", "sys.path_hooks", "sys.path",
              "sys.path_importer_cache", "sys.addaudithook", "sys.monitoring",
@@ -88,6 +88,11 @@ def scan(
 
 
 UNREADABLE = "code nested too deeply for the grader to read"
+
+
+def parse(cell: str) -> ast.Module:
+    """A cell's code as IPython runs it (an indented cell dedented, magics as calls)."""
+    return _parse(cell, cell)
 
 
 def _parse(code: str, cell: str) -> ast.Module:
@@ -164,6 +169,8 @@ def _imports(node: ast.Import | ast.ImportFrom) -> list[str]:
 def _check(node: ast.AST, aliases: dict[str, str]) -> list[str]:
     if isinstance(node, ast.Import | ast.ImportFrom):
         return _imports(node)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return _reach(node, aliases)
     if isinstance(node, ast.Name) and node.id in DYNAMIC:
         return [f"uses {node.id}"]
     if isinstance(node, ast.Attribute):
@@ -180,6 +187,26 @@ def _check(node: ast.AST, aliases: dict[str, str]) -> list[str]:
     if isinstance(node, ast.Global | ast.Nonlocal) and "GRADER" in node.names:
         return ["rebinds GRADER"]
     return []
+
+
+REACH = {"getattr", "hasattr"}
+"""Calls that reach an attribute by a name given as a value."""
+
+
+def _reach(call: ast.Call, aliases: dict[str, str]) -> list[str]:
+    """``getattr(obj, name)``: a name that is not written out (``"tb_" + "frame"``) could be
+    any attribute, so it is a finding (what cannot be read is not trusted); a written-out name
+    is held to the rules of an attribute written with a dot."""
+    if call.func.id not in REACH or len(call.args) < 2:
+        return []
+    name = call.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return [f"uses {call.func.id} with a computed attribute name"]
+    if name.value in ATTRIBUTES:
+        return [f"uses .{name.value}"]
+    base = _dotted(call.args[0], aliases)
+    dotted = f"{base}.{name.value}" if base is not None else None
+    return [f"uses {dotted}"] if dotted is not None and _forbidden(dotted) else []
 
 
 def _writes_outside(target: ast.expr, aliases: dict[str, str]) -> bool:

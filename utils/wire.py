@@ -5,9 +5,9 @@ processes that do not trust each other's objects: only what this module writes c
 them. A message is a JSON header followed by the raw bytes of its tensors (dtype and shape in the
 header); nothing is pickled, and reading a message runs no code of its sender. What a message
 may hold: ``None``, booleans, numbers, strings, lists, tuples, dicts with string keys, tensors,
-devices, dtypes, and references to objects that stay on the kernel's side (:class:`Ref`, a number). Anything else
-is refused where it is written; a message past :data:`MAX_BYTES`, nested deeper than
-:data:`MAX_DEPTH` or not well formed is refused where it is read (:class:`WireError`).
+devices, dtypes, and references to objects that stay on the kernel's side (:class:`Ref`, a
+number). Anything else is refused where it is written; a message past :data:`MAX_BYTES`, nested
+deeper than :data:`MAX_DEPTH` or not well formed is refused where it is read (:class:`WireError`).
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ def _read_tensor(v: dict, data: memoryview) -> torch.Tensor:
         raw = bytearray(data[offset : offset + length])
         t = torch.frombuffer(raw, dtype=torch.uint8) if raw else torch.empty(0, dtype=torch.uint8)
         t = t.view(dtype).reshape(shape)
-    _INFO[id(t)] = (weakref.ref(t, lambda _, key=id(t): _INFO.pop(key, None)), described)
+    key = id(t)
+    _INFO[key] = (weakref.ref(t, lambda _: _INFO.pop(key, None)), described)
     return t
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 
 from grading import cells, course
-from grading.check import hidden
 from grading.batch import gradebook, lock, queue
+from grading.check import hidden
 from grading.intake import collect, deadlines, history, repair, terminal
 from grading.outputs import feedback, grades, report
 from grading.run import sandbox, worker

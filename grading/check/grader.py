@@ -113,7 +113,9 @@ class CheckGrader(Checks):
         reply = _ask(fn, args, kwargs, trace=True)
         patterns = [re.compile(f if isinstance(f, str) else f"^{re.escape(f.__name__)}$")
                     for f in forbidden]  # fmt: skip
-        found = sorted({n for n in _names(reply.get("calls")) if any(p.search(n) for p in patterns)})
+        found = sorted(
+            {n for n in _names(reply.get("calls")) if any(p.search(n) for p in patterns)}
+        )
         if found:
             raise AssertionError(
                 f"{name} calls {', '.join(found)}, which this part does not allow: compute the "
@@ -167,7 +169,9 @@ class CheckGrader(Checks):
     def expect_grads(self, name: str, module: Remote) -> None:
         """Every parameter of the kernel's module that requires grad has a gradient."""
         info = self.describe(module)
-        missing = [n for n, g in info["grads"].items() if info["requires_grad"].get(n) and g is None]
+        missing = [
+            n for n, g in info["grads"].items() if info["requires_grad"].get(n) and g is None
+        ]
         if missing:
             raise AssertionError(
                 f"{name}: no gradient reached {', '.join(missing)}: every declared layer must take "

@@ -12,7 +12,10 @@ the kernel wrote decides anything:
    answer needs and every known way of tampering uses (:mod:`utils.policy`, public in
    :mod:`utils.graded`, applied by the student's check before submitting too); every test cell
    after the first such cell scores 0, with the reason in the CSV notes.
-3. **A part without a verdict scores 0**: the notebook stopped before its end (the kernel died,
+3. **A part computed the way its rule forbids costs that part** (:mod:`utils.how`, public too):
+   a forbidden name in the part's own answer cells scores it 0; one in a cell the student added
+   is written into the part's feedback and the CSV for a TA to review, and costs nothing.
+4. **A part without a verdict scores 0**: the notebook stopped before its end (the kernel died,
    the submission's time ran out), so the checker never ran.
 
 nbgrader's own scoring of the rewritten outputs (and the feedback a student reads) then agree.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import nbformat
 
 from grading import cells
+from utils import how
 from utils.graded import PAST_LIMIT, findings, zeroed
 
 
@@ -43,10 +47,10 @@ def _write(cell, verdict) -> None:
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
         return
     points = f"{verdict.points:g}"
+    shown = f"{text}partial credit: {points} points\n"
     cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": points},
                                            execution_count=cell.get("execution_count")),
-                    nbformat.v4.new_output("stream", name="stdout",
-                                           text=f"{text}partial credit: {points} points\n")]  # fmt: skip
+                    nbformat.v4.new_output("stream", name="stdout", text=shown)]  # fmt: skip
 
 
 def decide(nb, verdicts: dict) -> list[str]:
@@ -82,4 +86,21 @@ def decide(nb, verdicts: dict) -> list[str]:
             _write(cell, verdicts[gid])
     if skipped:
         notes.append(f"tests that did not run score 0: {', '.join(skipped)}")
+    return notes + _rules(nb, cost)
+
+
+def _rules(nb, zeroed_already: set[str]) -> list[str]:
+    """The rules of how each part computes (:mod:`utils.how`): a part whose own cells break
+    its rule scores 0; a forbidden name in a cell the student added goes to a TA's review."""
+    notes, tests = [], {cells.grade_id(c): c for c in nb.cells if cells.is_test(c)}
+    for found in how.broken(nb):
+        cell, text = tests[found.test], how.message(found)
+        if found.costs and found.test not in zeroed_already:
+            notes.append(f"rule: {text}")
+            _zero(cell, "RuleBroken", text)
+            zeroed_already = zeroed_already | {found.test}
+        elif not found.costs:
+            notes.append(f"review: {text}")
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout",
+                                                       text=f"for review: {text}\n"))  # fmt: skip
     return notes

@@ -1,12 +1,13 @@
 """A batch of attackers, then honest students: the sandbox and the verdict hold.
 
-Each attacker is the blank release (or stub answers) plus a cell of its own, one attack class
-each (on the machine, on the grader in the kernel, and on the verdict: values through the display
-hook, hidden tracebacks, cleared outputs, a cell indented as Python cannot parse it, the grader
-reached through frames and computed names, output past the limit, references called at run time,
-dispatch switched off, the input history printed in encodings); two honest submissions are graded after them in the same batch. Afterwards: the honest
-ones keep their marks, the course tree is byte-identical, no process of the batch is left,
-nothing arrived at a listener on 127.0.0.1, and no feedback page quotes a hidden test.
+Each attacker is the blank release (or stub answers) plus a cell of its own, one attack class each
+(on the machine, on the grader in the kernel, and on the verdict: values through the display hook,
+hidden tracebacks, cleared outputs, a cell indented as Python cannot parse it, the grader reached
+through frames and computed names, output past the limit, references called at run time, dispatch
+switched off, the input history printed in encodings); two honest submissions are graded after them
+in the same batch. Afterwards: the honest ones keep their marks, the course tree is byte-identical,
+no process of the batch is left, nothing arrived at a listener on 127.0.0.1, and no feedback page
+quotes a hidden test.
 """
 
 from __future__ import annotations
@@ -135,13 +136,15 @@ ATTACKS = {
 # kernel's outputs or runs the hidden tests in the kernel (a blank release, plus the attack).
 VERDICT_ATTACKS = {
     # a value through the display hook before every cell: nbgrader read it as partial credit
-    "attack_displayhook": STUBS + (
+    "attack_displayhook": STUBS
+    + (
         "ip = get_ipython()\n"
         "ip.events.register('pre_run_cell', lambda *a: ip.displayhook(-1.0))\n"
         "ip.events.register('post_run_cell', lambda *a: ip.displayhook('full marks'))\n"
     ),
     # tracebacks hidden and outputs cleared, reached through computed names
-    "attack_quiet_errors": STUBS + (
+    "attack_quiet_errors": STUBS
+    + (
         "import IPython.display as d\n"
         "ip = get_ipython()\n"
         "setattr(ip, 'show' + 'traceback', lambda *a, **k: None)\n"
@@ -149,9 +152,10 @@ VERDICT_ATTACKS = {
     ),
     # a cell indented by four spaces: Python cannot parse it as written, IPython dedents it
     "attack_indented": "    import torch\n    torch.allclose = lambda *a, **k: True\n"
-                       "    torch.Tensor.__eq__ = lambda *a, **k: True\n",
+    "    torch.Tensor.__eq__ = lambda *a, **k: True\n",
     # the grader reached through a frame and an alias with computed names, its checks replaced
-    "attack_frames": STUBS + (
+    "attack_frames": STUBS
+    + (
         "import sys\n"
         "frame = getattr(sys, '_get' + 'frame')(0)\n"
         "g = frame.f_globals['GRA' + 'DER']\n"
