@@ -17,12 +17,12 @@ quoted: a reply is data, read and judged here.
 
 from __future__ import annotations
 
-import ast
 import builtins
 import copy
 import json
 import math
 import os
+import symtable
 import sys
 import time
 import traceback
@@ -49,20 +49,17 @@ class Verdict:
 
 
 def free_names(code: str) -> set[str]:
-    """The names ``code`` reads and never binds (at any level): the notebook's names."""
-    tree = ast.parse(code)
-    read, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
+    """The names ``code`` reads as globals and never binds at its top level: the notebook's
+    names (a name bound only inside a function, as an argument, stays that function's)."""
+    top = symtable.symtable(code, "<hidden test>", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    read: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        tables += table.get_children()
+        read |= {s.get_name() for s in table.get_symbols()
+                 if s.is_referenced() and (table is top or s.is_global())}  # fmt: skip
     return read - bound - set(dir(builtins))
 
 

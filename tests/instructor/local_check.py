@@ -1,8 +1,9 @@
 """The hidden tests of a notebook checked in this process, without a sandbox or a kernel.
 
-The notebook's code cells (answers and read-only cells; not the tests, nor the check before
-submitting) run in an IPython shell of this process, then each part's hidden tests run against
-its namespace through the checker's own messages (:class:`grading.check.remote.LocalTarget`).
+The notebook's code cells (answers, read-only cells and the visible part of each test, as the
+sandboxed kernel runs them; not the check before submitting) run in an IPython shell of this
+process, then each part's hidden tests run against its namespace through the checker's own
+messages (:class:`grading.check.remote.LocalTarget`).
 Fast enough to try every mistake of the catalogue; the batch tests run the real thing.
 """
 
@@ -17,20 +18,19 @@ from grading.check.runner import Verdict, check_all
 
 
 def run_cells(nb: dict, upto: str | None = None) -> dict:
-    """Run ``nb``'s answer and read-only code cells (up to the test cell ``upto``) in a fresh
-    IPython shell; its namespace."""
+    """Run ``nb``'s code cells (its hidden tests taken out already; up to the test cell
+    ``upto``, that one included) in a fresh IPython shell; its namespace."""
     from IPython.core.interactiveshell import InteractiveShell
 
     matplotlib.use("Agg")
     InteractiveShell.clear_instance()
     shell = InteractiveShell.instance()
     for cell in nb["cells"]:
-        if cells.grade_id(cell) == upto and upto is not None:
-            break
         text = cells.source(cell)
-        if cell["cell_type"] != "code" or cells.is_test(cell) or "handin import" in text:
-            continue
-        shell.run_cell(text)
+        if cell["cell_type"] == "code" and "handin import" not in text:
+            shell.run_cell(text, silent=True)
+        if upto is not None and cells.grade_id(cell) == upto:
+            break
     return shell.user_ns
 
 
