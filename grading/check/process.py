@@ -25,15 +25,29 @@ class CheckerFailed(RuntimeError):
     """The checker process itself failed (the grader's environment, not the submission)."""
 
 
-async def run(connection: dict, checks: dict[str, str], salt: int, seconds: float) -> dict:
-    """Every part's :class:`Verdict`, from a checker process talking to the kernel of
-    ``connection``; ``seconds`` bounds each request to the kernel."""
-    job = {"connection": _plain(connection), "checks": checks, "salt": salt, "seconds": seconds}
+async def start() -> asyncio.subprocess.Process:
+    """A checker process, started while the notebook runs: it imports what it needs (PyTorch
+    takes a second or two), then waits for its job."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "grading.check.runner", stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
     )  # fmt: skip
+
+
+def stop(proc: asyncio.subprocess.Process) -> None:
+    """End a checker that was not needed (the notebook stopped before its end)."""
+    if proc.returncode is None:
+        proc.kill()
+
+
+async def run(
+    proc: asyncio.subprocess.Process, connection: dict, checks: dict[str, str], salt: int,
+    seconds: float,
+) -> dict:  # fmt: skip
+    """Every part's :class:`Verdict`, from the checker ``proc`` (:func:`start`) talking to the
+    kernel of ``connection``; ``seconds`` bounds each request to the kernel."""
+    job = {"connection": _plain(connection), "checks": checks, "salt": salt, "seconds": seconds}
     try:
         out, err = await proc.communicate(json.dumps(job).encode())
     except asyncio.CancelledError:  # the submission's time ran out: the checker goes with it

@@ -109,6 +109,10 @@ def check_all(checks: dict[str, str], target: Target, salt: int) -> dict[str, Ve
 def main() -> None:
     """The checker process: a job on stdin (``connection``, ``checks``, ``salt``, ``seconds``),
     the verdicts on stdout."""
+    import jupyter_client  # noqa: F401 - imported while the notebook still runs, as is
+
+    import utils.data  # noqa: F401 - the data the training parts score on
+
     job = json.load(sys.stdin)
     target = KernelTarget(job["connection"], float(job["seconds"]))
     try:

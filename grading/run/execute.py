@@ -120,10 +120,9 @@ def run(
         with _group(slot, memory, limits.processes, confined) as group:
             client = _client(nb, slot, limits, confined, folder, group)
             checked: dict = {}
-            if checks is not None:
-                client.after_last_cell = lambda: _check(client, checks, salt, limits, checked)
             try:
-                stopped = asyncio.run(_execute(client, limits.submission_seconds, notes))
+                stopped = asyncio.run(_execute_and_check(client, limits, notes, checks, salt,
+                                                         checked))  # fmt: skip
             finally:  # nbclient's own clean-up at exit is done here, now
                 atexit.unregister(client._cleanup_kernel)
                 sandbox.kill_leftovers(slot) if confined else None
@@ -144,14 +143,30 @@ def run(
     return RunResult(nb, time.perf_counter() - started, notes, failure, checked.get("verdicts"))
 
 
-async def _check(client: LimitedClient, checks, salt: int, limits, checked: dict) -> None:
+async def _execute_and_check(client, limits, notes, checks, salt, checked) -> str | None:
+    """:func:`_execute`, with a checker started beside it that decides the parts once the last
+    cell has run (:func:`_check`); why the notebook stopped early (None: it ran to its end)."""
+    if checks is None:
+        return await _execute(client, limits.submission_seconds, notes)
+    checker = await process.start()
+    client.after_last_cell = lambda: _check(client, checker, checks, salt, limits, checked)
+    try:
+        return await _execute(client, limits.submission_seconds, notes)
+    finally:
+        process.stop(checker)
+        await checker.wait()
+
+
+async def _check(client: LimitedClient, checker, checks, salt: int, limits, checked) -> None:
     """The checker's verdicts on the kernel that ran the notebook (into ``checked``)."""
+    started = time.perf_counter()
     try:
         checked["verdicts"] = await process.run(
-            client.km.get_connection_info(), checks, salt, limits.cell_seconds
+            checker, client.km.get_connection_info(), checks, salt, limits.cell_seconds
         )
     except process.CheckerFailed as err:
         checked["failed"] = str(err)
+    client.nb.metadata["grading"] = {"check_seconds": round(time.perf_counter() - started, 2)}
 
 
 def _group(slot: int, memory: int, processes: int, confined: bool):

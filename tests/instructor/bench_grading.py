@@ -5,7 +5,8 @@ Grades, in scratch copies of the course, the blank release and the reference of 
 assignment one at a time (JOBS=1), then 12 references of assignment 1 with one and with two
 workers, then the same on a Dask cluster of two worker processes on 127.0.0.1, and writes the
 table. Per submission it splits the time into the sandbox and kernel start, the setup cell
-(imports), and the rest of the notebook (the tests).
+(imports), the rest of the notebook (the visible tests; training in the reference) and the
+checker (the hidden tests, run against the kernel).
 """
 
 from __future__ import annotations
@@ -32,15 +33,17 @@ def _stamp(text: str) -> float:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def phases(notebook: Path, seconds: float) -> tuple[float, float, float]:
-    """(sandbox and kernel start, setup cell, rest) of one executed notebook, in seconds."""
+def phases(notebook: Path, seconds: float) -> tuple[float, float, float, float]:
+    """(sandbox and kernel start, setup cell, rest of the notebook, the checker) of one executed
+    notebook, in seconds."""
     nb = nbformat.read(notebook, as_version=4)
     timed = [c.metadata["execution"] for c in nb.cells if "execution" in c.get("metadata", {})]
     first = _stamp(timed[0]["iopub.execute_input"])
     setup_end = _stamp(timed[0]["shell.execute_reply"])
     last = _stamp(timed[-1]["shell.execute_reply"])
-    start = seconds - (last - first)
-    return start, setup_end - first, last - setup_end
+    check = float(nb.metadata.get("grading", {}).get("check_seconds", 0.0))
+    start = seconds - (last - first) - check
+    return start, setup_end - first, last - setup_end, check
 
 
 def batch(root: Path, assignment: str, subs: dict, *args: str) -> tuple[float, dict]:
@@ -66,10 +69,10 @@ def per_submission(scratch: Path) -> list[str]:
         for student in ("blank", "reference"):
             seconds = float(table[student]["seconds"])
             nb = root / "autograded" / student / assignment / f"{assignment}.ipynb"
-            start, setup, rest = phases(nb, seconds)
+            start, setup, rest, check = phases(nb, seconds)
             rows.append(
                 f"| {assignment} | {student} | {table[student]['score']} | {seconds:.1f} "
-                f"| {start:.1f} | {setup:.1f} | {rest:.1f} |"
+                f"| {start:.1f} | {setup:.1f} | {rest:.1f} | {check:.1f} |"
             )
     return rows
 
@@ -161,10 +164,11 @@ def main(out: Path) -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}), every submission in its "
         "own bubblewrap sandbox. Seconds per submission are the sandboxed run: sandbox and "
         "kernel start, the setup cell (imports of torch and the course's utils), the rest of the "
-        "notebook (the tests; training in the reference).",
+        "notebook (the visible tests; training in the reference) and the checker (its own "
+        "process, running the hidden tests against the kernel).",
         "",
-        "| assignment | submission | score | s | start | setup | rest |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| assignment | submission | score | s | start | setup | rest | check |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         *single,
         "",
         "| batch | s | vs JOBS=1 |",
