@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-MAX_BYTES = 256 * 2**20
+MAX_BYTES = 64 * 2**20
 """The largest message either side reads (a training part's parameters fit many times over)."""
 MAX_DEPTH = 32
 MAX_ITEMS = 200_000

@@ -22,10 +22,15 @@ import re
 import time
 from typing import Any
 
+import zmq
+
 from utils import agent, wire
 
 REPLY = re.compile(r"'([A-Za-z0-9+/=]*)'")
 """A reply as the kernel's display formatter writes it: the repr of a base64 string."""
+MAX_REPLY = wire.MAX_BYTES * 4 // 3 + 2**20
+"""The largest reply the checker's socket takes in: a larger one is dropped by ZeroMQ, and the
+request then runs out of time (the student's answer, not the grader's failure)."""
 
 
 class RemoteError(AssertionError):
@@ -79,7 +84,15 @@ class KernelTarget(Target):
         self.seconds, self.dead = seconds, False
         self.client = BlockingKernelClient()
         self.client.load_connection_info(connection)
-        self.client.start_channels()
+        # requests and replies only: what the kernel prints meanwhile is never read, no reply
+        # larger than a message may be (in base64) is taken in, and no send waits for ever
+        self.client.start_channels(iopub=False, stdin=False)
+        shell, url = self.client.shell_channel.socket, self.client._make_url("shell")
+        shell.setsockopt(zmq.MAXMSGSIZE, MAX_REPLY)  # for connections made from now on
+        shell.disconnect(url)
+        shell.connect(url)
+        for channel in (self.client.shell_channel, self.client.control_channel):
+            channel.socket.setsockopt(zmq.SNDTIMEO, 10_000)
 
     def close(self) -> None:
         self.client.stop_channels()
@@ -120,9 +133,12 @@ class KernelTarget(Target):
     def _interrupt(self) -> None:
         """Stop the request that ran out of time (the kernel takes interrupts as messages); a
         kernel that does not come back within 10 s answers nothing more."""
-        request = self.client.session.msg("interrupt_request", {})
-        self.client.control_channel.send(request)
-        probe = self.client.execute("", silent=True, store_history=False)
+        try:
+            self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+            probe = self.client.execute("", silent=True, store_history=False)
+        except zmq.ZMQError:  # the kernel takes no message at all
+            self.dead = True
+            return
         if self._reply(probe, 10.0) is None:
             self.dead = True
 
