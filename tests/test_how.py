@@ -43,8 +43,13 @@ NAIVE_WITH_CONV = (
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_releases_and_reference_answers_break_no_rule(assignment):
+def test_releases_break_no_rule(assignment):
     assert how.broken(release(assignment)) == []
+
+
+@pytest.mark.skipif(not (ROOT / "solutions").exists(), reason="no solutions in the public copy")
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_answers_break_no_rule(assignment):
     source = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", 4)
     assert how.broken(source) == []
 

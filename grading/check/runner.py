@@ -1,8 +1,8 @@
 """The checker: run each part's hidden tests against the notebook's names, and score it.
 
-It runs in a process of its own (``python -m grading.check.runner``, started by the worker once
-the notebook has run, reading its job as JSON on stdin and writing the verdicts as JSON on
-stdout) that holds no student code: the kernel's names are :class:`~.remote.Remote` proxies, and
+It runs in a process of its own (``python -m grading.check.runner``, started by the worker with
+the notebook and asked for each part right after that part's test cell ran: :mod:`.process`)
+that holds no student code: the kernel's names are :class:`~.remote.Remote` proxies, and
 only plain data and tensors come back (:mod:`utils.wire`). Each part is checked on its own, in a
 fresh namespace: ``GRADER`` (:class:`~.grader.CheckGrader`), ``torch``, ``nn``, ``F``, ``math``,
 ``copy``, ``device`` (the CPU: expected values are computed here), ``kernel(name)`` (a Remote for
@@ -107,19 +107,22 @@ def check_all(checks: dict[str, str], target: Target, salt: int) -> dict[str, Ve
 
 
 def main() -> None:
-    """The checker process: a job on stdin (``connection``, ``checks``, ``salt``, ``seconds``),
-    the verdicts on stdout."""
+    """The checker process: on stdin, a line with the kernel's ``connection``, the ``salt`` and
+    the ``seconds`` of a request, then one line per part with its ``code``; on stdout, one line
+    per part with its verdict (:mod:`.process`)."""
     import jupyter_client  # noqa: F401 - imported while the notebook still runs, as is
 
     import utils.data  # noqa: F401 - the data the training parts score on
 
-    job = json.load(sys.stdin)
+    job = json.loads(sys.stdin.readline())
     target = KernelTarget(job["connection"], float(job["seconds"]))
     try:
-        verdicts = check_all(job["checks"], target, int(job["salt"]))
+        for line in sys.stdin:
+            verdict = check(json.loads(line)["code"], target, int(job["salt"]))
+            sys.stdout.write(json.dumps(asdict(verdict)) + "\n")
+            sys.stdout.flush()
     finally:
         target.close()
-    json.dump({gid: asdict(v) for gid, v in verdicts.items()}, sys.stdout)
 
 
 __all__ = ["KernelDead", "Verdict", "check", "check_all", "free_names", "main"]

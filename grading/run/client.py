@@ -49,9 +49,9 @@ class LimitedClient(NotebookClient):
         self.output_bytes, self.used_bytes, self.truncated = output_bytes, 0, False
         self.timed_out = 0
         self.started, self.reached = False, -1
-        self.after_last_cell = None
-        """An async callable run once the last cell has run, while the kernel still runs (the
-        grading checker)."""
+        self.after_cell = None
+        """An async callable ``(cell)`` run after each cell, while the kernel still runs (the
+        grading checker, which decides a part right after its test cell)."""
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
@@ -61,8 +61,8 @@ class LimitedClient(NotebookClient):
     async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
         self.reached = cell_index
         done = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
-        if cell_index == len(self.nb.cells) - 1 and self.after_last_cell is not None:
-            await self.after_last_cell()
+        if self.after_cell is not None:
+            await self.after_cell(cell)
         return done
 
     async def _async_handle_timeout(self, timeout, cell=None):

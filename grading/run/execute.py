@@ -27,6 +27,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grading import cells
 from grading.check import process
 from grading.run import cgroup, environment, ipc, sandbox
 from grading.run.client import LimitedClient
@@ -58,7 +59,7 @@ class RunResult:
     """What failed in the grading environment before any student code ran
     (:mod:`grading.run.environment`), or in the checker: not the student's, and not a grade."""
     verdicts: dict | None = None
-    """The checker's verdict per graded part (None: the notebook did not run to its end)."""
+    """The checker's verdict per graded part whose test cell ran (None: no checks asked)."""
 
 
 class _SandboxedKernelManager(AsyncKernelManager):
@@ -106,8 +107,9 @@ def run(
     checks: dict[str, str] | None = None, salt: int = 0,
 ) -> RunResult:  # fmt: skip
     """Execute ``notebook`` (a prepared, sanitized notebook, its hidden tests taken out) in a
-    fresh sandbox; once its last cell has run, the checker decides each part of ``checks`` by
-    driving the kernel (:mod:`grading.check`). Return the executed notebook and the verdicts.
+    fresh sandbox; right after each test cell has run, the checker decides that part of
+    ``checks`` by driving the kernel (:mod:`grading.check`). Return the executed notebook and
+    the verdicts.
 
     ``confined=False`` runs the kernel without a sandbox (``--no-sandbox``: unsafe).
     """
@@ -144,29 +146,35 @@ def run(
 
 
 async def _execute_and_check(client, limits, notes, checks, salt, checked) -> str | None:
-    """:func:`_execute`, with a checker started beside it that decides the parts once the last
-    cell has run (:func:`_check`); why the notebook stopped early (None: it ran to its end)."""
+    """:func:`_execute`, with a checker started beside it that decides each part right after
+    its test cell has run (:func:`_check`); why the notebook stopped early (None: it ran to its
+    end)."""
     if checks is None:
         return await _execute(client, limits.submission_seconds, notes)
-    checker = await process.start()
-    client.after_last_cell = lambda: _check(client, checker, checks, salt, limits, checked)
+    checker = await process.Checker.start()
+    checked.update(verdicts={}, seconds=0.0)
+    client.after_cell = lambda cell: _check(client, cell, checker, checks, salt, limits, checked)
     try:
         return await _execute(client, limits.submission_seconds, notes)
     finally:
-        process.stop(checker)
-        await checker.wait()
+        await checker.stop()
+        client.nb.metadata["grading"] = {"check_seconds": round(checked["seconds"], 2)}
 
 
-async def _check(client: LimitedClient, checker, checks, salt: int, limits, checked) -> None:
-    """The checker's verdicts on the kernel that ran the notebook (into ``checked``)."""
+async def _check(client: LimitedClient, cell, checker, checks, salt, limits, checked) -> None:
+    """The checker's verdict on the part of ``cell`` (a test cell that just ran), into
+    ``checked``; after a failure of the checker itself, nothing more is checked."""
+    part = cells.grade_id(cell) if cells.is_test(cell) else None
+    if part not in checks or "failed" in checked:
+        return
     started = time.perf_counter()
     try:
-        checked["verdicts"] = await process.run(
-            checker, client.km.get_connection_info(), checks, salt, limits.cell_seconds
+        checked["verdicts"][part] = await checker.check(
+            client.km.get_connection_info(), salt, limits.cell_seconds, checks[part]
         )
     except process.CheckerFailed as err:
         checked["failed"] = str(err)
-    client.nb.metadata["grading"] = {"check_seconds": round(time.perf_counter() - started, 2)}
+    checked["seconds"] += time.perf_counter() - started
 
 
 def _group(slot: int, memory: int, processes: int, confined: bool):

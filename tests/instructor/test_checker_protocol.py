@@ -7,13 +7,17 @@ few definitions; the checker's :class:`KernelTarget` drives it as it drives a st
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 import torch
 from jupyter_client.manager import start_new_kernel
 
+from grading import course
+from grading.check import hidden
 from grading.check.grader import CheckGrader
 from grading.check.remote import KernelTarget, Remote, RemoteError
-from grading.check.runner import check
+from grading.check.runner import check, check_all
+from tests.instructor.test_nbgrader_pipeline import A1, secret_lines
 
 NOTEBOOK = """
 import torch
@@ -119,3 +123,26 @@ def test_a_kernel_that_answers_garbage_or_too_much_fails_the_check_not_the_check
     assert not verdict.passed and "did not answer within 5 s" in verdict.message
     later = check("double(torch.ones(2))", target, salt=0)
     assert not later.passed and later.seconds < 16  # at most one more time limit, never a hang
+
+
+def test_after_the_checks_the_kernel_s_whole_history_holds_no_hidden_test():
+    """Assignment 1's reference run in a kernel, every part checked by its hidden tests, then the
+    kernel's input history read: its own cells are there, no hidden-test line is."""
+    nb = nbformat.read(course.paths().source(A1), 4)
+    checks = hidden.split(nb)
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "handin import" not in cell.source:
+                kc.execute_interactive(cell.source, timeout=300, output_hook=lambda msg: None)
+        target = KernelTarget(km.get_connection_info(), seconds=120)
+        verdicts = check_all(checks, target, salt=5)
+        history = "\n".join(CheckGrader.get(Remote(target, "In")))
+        target.close()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert all(v.passed for v in verdicts.values()), verdicts
+    assert "GRADER.verify()" in history
+    lines = [line for line in secret_lines(A1, ("hidden",)) if len(line) > 12]
+    assert lines and [line for line in lines if line in history] == []

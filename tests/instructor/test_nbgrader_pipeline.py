@@ -255,6 +255,20 @@ BASE = {
     "a3_transformer": "multi_head_attention",
     "a4_generative": "gaussian_kl",
 }
+CALLERS = {
+    "a2_rnn": {"batchify": ("test_train_char_model",)},
+    "a3_transformer": {
+        "scaled_dot_product_attention": ("test_multi_head_attention", "test_transformer_block",
+                                         "test_train_transformer"),
+        "multi_head_attention": ("test_transformer_block", "test_train_transformer"),
+    },
+    "a4_generative": {"gaussian_kl": ("test_negative_elbo", "test_train_vae")},
+}  # fmt: skip
+"""The parts that call an earlier part in the student's kernel, where only the student's own
+version of it exists: the hidden tests never send a correct one there (it would be a reference
+the notebook could read). A part whose check accepts the result of the student's own earlier
+part stays on its own when that part is wrong; when it raises (left as released), every part
+that calls it raises too."""
 
 
 def row(rows, assignment, case):
@@ -386,15 +400,20 @@ def test_partial_submission_gets_exactly_the_points_of_its_right_parts(batch):
         assert float(rows["partial"][test]) == expected, f"{test}: expected {expected}"
 
 
-def test_a_wrong_part_costs_its_own_points_only(batch):
+def lost_parts(assignment: str, row: dict, blank: str) -> tuple[dict[str, float], set[str]]:
+    """The parts ``row`` lost against full marks, and what the answer ``blank`` left as
+    released should cost: its own part and the parts that call it (:data:`CALLERS`)."""
+    lost = {t: p for t, p, _ in graded_parts(assignment) if float(row[t]) < p}
+    own = next(t for t, _, parts in graded_parts(assignment) if blank in parts)
+    return lost, {own, *CALLERS.get(assignment, {}).get(blank, ())}
+
+
+def test_a_blank_part_costs_its_own_points_and_those_of_the_parts_that_call_it(batch):
     assignment, _, rows = batch
     if assignment not in BASE:
         pytest.skip("no part of this assignment calls another part")
-    test, points = next(
-        (t, p) for t, p, parts in graded_parts(assignment) if BASE[assignment] in parts
-    )
-    assert float(rows["wrong_base"][test]) == 0.0
-    assert score(rows, "wrong_base") == 90.0 - points  # the later parts used a correct version
+    lost, expected = lost_parts(assignment, rows["wrong_base"], BASE[assignment])
+    assert set(lost) == expected
 
 
 def test_warnings_of_an_honest_solution_cost_nothing(batch):
@@ -404,8 +423,9 @@ def test_warnings_of_an_honest_solution_cost_nothing(batch):
 
 def test_edited_test_cell_is_restored_and_reported(batch):
     assignment, _, rows = batch
-    first_test, points, _ = graded_parts(assignment)[0]
-    assert score(rows, "edited_test") == 90.0 - points  # the restored test catches the stub
+    first_test, _, parts = graded_parts(assignment)[0]
+    lost, expected = lost_parts(assignment, rows["edited_test"], parts[0])
+    assert set(lost) == expected  # the restored test catches the stub
     assert f"'{first_test}' was edited" in rows["edited_test"]["notes"]
 
 
