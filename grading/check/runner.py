@@ -34,7 +34,7 @@ from torch import nn
 
 from grading.check import grader as grader_module
 from grading.check.grader import CheckGrader
-from grading.check.remote import KernelDead, KernelTarget, Remote, Target
+from grading.check.remote import KernelTarget, Remote, Target
 
 
 @dataclass
@@ -98,14 +98,6 @@ def check(code: str, target: Target, salt: int) -> Verdict:
     return Verdict(True, "passed", grader.awarded, time.perf_counter() - started)
 
 
-def check_all(checks: dict[str, str], target: Target, salt: int) -> dict[str, Verdict]:
-    """Every part's verdict, in order; once the kernel has stopped, the rest fail at once."""
-    verdicts = {}
-    for grade_id, code in checks.items():
-        verdicts[grade_id] = check(code, target, salt)
-    return verdicts
-
-
 def main() -> None:
     """The checker process: on stdin, a line with the kernel's ``connection``, the ``salt`` and
     the ``seconds`` of a request, then one line per part with its ``code``; on stdout, one line
@@ -125,7 +117,7 @@ def main() -> None:
         target.close()
 
 
-__all__ = ["KernelDead", "Verdict", "check", "check_all", "free_names", "main"]
+__all__ = ["Verdict", "check", "free_names", "main"]
 
 if __name__ == "__main__":
     main()
