@@ -17,11 +17,21 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from grading.check.runner import Verdict
-
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Verdict:
+    """The checker's decision on one graded part (its answer line, as JSON)."""
+
+    passed: bool
+    message: str
+    points: float | None = None
+    """Partial credit the check awarded (None: the cell's full points if passed)."""
+    seconds: float = 0.0
 
 
 class CheckerFailed(RuntimeError):

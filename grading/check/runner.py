@@ -26,7 +26,7 @@ import symtable
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import torch
 import torch.nn.functional as F
@@ -34,18 +34,8 @@ from torch import nn
 
 from grading.check import grader as grader_module
 from grading.check.grader import CheckGrader
+from grading.check.process import Verdict
 from grading.check.remote import KernelTarget, Remote, Target
-
-
-@dataclass
-class Verdict:
-    """The checker's decision on one graded part."""
-
-    passed: bool
-    message: str
-    points: float | None = None
-    """Partial credit the check awarded (None: the cell's full points if passed)."""
-    seconds: float = 0.0
 
 
 def free_names(code: str) -> set[str]:

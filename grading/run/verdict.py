@@ -55,7 +55,7 @@ def _write(cell, verdict) -> None:
 
 def decide(nb, verdicts: dict) -> list[str]:
     """Write the verdict into the executed notebook ``nb`` from the checker's ``verdicts``
-    (grade id -> :class:`grading.check.runner.Verdict`); return the notes for the CSV."""
+    (grade id -> :class:`grading.check.process.Verdict`); return the notes for the CSV."""
     notes: list[str] = []
     found = findings(nb)
     first = min(found, key=lambda f: f.cell, default=None)
