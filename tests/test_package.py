@@ -18,14 +18,15 @@ MODULES = (
     "sequences", "training",
 )  # fmt: skip
 
-# Imports utils in a fresh interpreter; reports the time it took and whether a global RNG moved.
+# Imports utils in a fresh interpreter; reports the processor time it took (the time of this
+# process alone, however busy the machine is) and whether a global RNG moved.
 PROBE = """
 import json, random, sys, time
-start = time.perf_counter()
+start = time.process_time()
 import numpy, torch
 before = (torch.random.get_rng_state(), numpy.random.get_state()[1].copy(), random.getstate())
 import utils
-seconds = time.perf_counter() - start
+seconds = time.process_time() - start
 after = (torch.random.get_rng_state(), numpy.random.get_state()[1], random.getstate())
 moved = [
     not torch.equal(before[0], after[0]),
