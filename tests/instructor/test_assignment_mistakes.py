@@ -20,6 +20,7 @@ import pytest
 from grading import course
 from grading.check.runner import Verdict
 from tests.instructor import local_check
+from tests.instructor.test_nbgrader_pipeline import training_test
 
 
 class Mistake(NamedTuple):
@@ -651,7 +652,10 @@ def test_a_correct_variant_keeps_full_marks(variant):
     assert verdict.points in (None, points), f"{variant.name}: {verdict.points} of {points} points"
 
 
-CELLS = sorted({(m.assignment, m.test) for m in MISTAKES})
+CELLS = sorted({(m.assignment, m.test) for m in MISTAKES if m.test != training_test(m.assignment)})
+"""The parts whose unedited solution is checked here; the training parts' reference runs are
+graded by the sandboxed grader in the batch of each assignment (test_nbgrader_pipeline), which
+awards them full marks, so they are not trained a second time here."""
 
 
 @pytest.mark.parametrize("assignment, test", CELLS, ids=["/".join(cell) for cell in CELLS])

@@ -11,7 +11,17 @@ import nbformat
 import pytest
 
 from tests.instructor.sandboxing import grade_cli, read_csv, scratch_course, write_inbox
-from tests.instructor.test_nbgrader_pipeline import A1, _nbg, answered, cell_of, release_nb
+from tests.instructor.test_nbgrader_pipeline import (
+    A1,
+    _nbg,
+    answered,
+    cell_of,
+    release_nb,
+    untrained,
+)
+
+UNTRAINED = 70.0
+"""The marks of every part but the training (the damaged notebooks answer those)."""
 
 
 def _bytes(nb, version: int = 4) -> bytes:
@@ -23,7 +33,7 @@ def _bytes(nb, version: int = 4) -> bytes:
 
 def no_grade_id():
     """An added cell with grading metadata but no grade id (nbgrader raised KeyError)."""
-    nb = answered(A1)
+    nb = untrained()
     cell = nbformat.v4.new_code_cell("x = 1")
     cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False}
     nb.cells.append(cell)
@@ -32,7 +42,7 @@ def no_grade_id():
 
 def points_not_a_number():
     """A test cell whose points are text (nbgrader raised ValueError)."""
-    nb = answered(A1)
+    nb = untrained()
     cell_of(nb, "test_max_pool2d").metadata["nbgrader"]["points"] = "ten"
     return nb
 
@@ -52,19 +62,19 @@ def partial_grade_above_points():
 
 def lone_surrogate():
     """A markdown cell with a lone surrogate (writing the notebook raised UnicodeEncodeError)."""
-    nb = answered(A1)
+    nb = untrained()
     nb.cells.append(nbformat.v4.new_markdown_cell("notes \ud800 to self"))
     return _bytes(nb)
 
 
 def nbformat_3():
     """The answered release saved as nbformat 3, nbgrader metadata kept (AttributeError)."""
-    return _bytes(answered(A1), version=3)
+    return _bytes(untrained(), version=3)
 
 
 def metadata_stripped():
-    """An honest reference solution whose editor dropped every cell's grading metadata."""
-    nb = answered(A1)
+    """An honest student's answers whose editor dropped every cell's grading metadata."""
+    nb = untrained()
     for cell in nb.cells:
         cell.metadata.pop("nbgrader", None)
     return nb
@@ -100,9 +110,9 @@ def test_every_student_has_a_row_and_honest_students_keep_their_marks(batch):
     assert float(batch["honest_blank"]["score"]) == 0.0
 
 
-def test_a_reference_that_lost_its_metadata_keeps_full_marks(batch):
+def test_answers_that_lost_their_metadata_keep_their_marks(batch):
     row = batch["honest_stripped"]
-    assert float(row["score"]) == 90.0, row["notes"]
+    assert float(row["score"]) == UNTRAINED, row["notes"]
     assert "tampering" not in row["notes"] and "lost its grading metadata" in row["notes"]
 
 
@@ -118,7 +128,7 @@ def test_a_reference_that_lost_its_metadata_keeps_full_marks(batch):
 def test_repairable_damage_is_repaired_and_graded_in_full(batch, student, note):
     row = batch[student]
     assert note in row["notes"]
-    assert float(row["score"]) == 90.0, row["notes"]
+    assert float(row["score"]) == UNTRAINED, row["notes"]  # every answered part
 
 
 def test_a_number_displayed_in_a_test_cell_earns_nothing(batch):

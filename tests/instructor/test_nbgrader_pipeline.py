@@ -29,9 +29,9 @@ COURSE = course.paths()  # the real course, read even while a test moves course.
 
 ASSIGNMENTS = [a for a in course.assignments() if (COURSE.source(a)).exists()]
 A1 = "a1_cnn"
-CELL_TIMEOUT_S = (
-    90  # the batch's per-cell limit: the slowest honest cell (a training run) takes about 20 s
-)
+CELL_TIMEOUT_S = {A1: 60}
+"""The batch's per-cell limit (90 s where not given): the slowest honest cell, a training run,
+takes about 20 s; assignment 1's batch waits out a student's endless loop once."""
 
 
 def source_nb(assignment: str = A1):
@@ -210,6 +210,19 @@ def answered(assignment: str, parts=None):
     return nb
 
 
+def training_test(assignment: str) -> str:
+    """The test of the part that trains a model: the last of every assignment."""
+    test, _, parts = graded_parts(assignment)[-1]
+    assert parts[0].startswith("train"), f"{assignment}: the last part no longer trains"
+    return test
+
+
+def untrained(assignment: str = A1):
+    """The release with every code part answered but the last, the training: an honest student's
+    marks for the grading tests that need no training run (70 of the 90 autograded points)."""
+    return answered(assignment, [p for _, _, ps in graded_parts(assignment)[:-1] for p in ps])
+
+
 def cell_of(nb, grade_id):
     return next(c for c in nb.cells if _nbg(c).get("grade_id") == grade_id)
 
@@ -272,8 +285,8 @@ that calls it raises too."""
 
 
 def row(rows, assignment, case):
-    """The CSV row of a damage ``case``: its own submission in assignment 1, else "damaged"."""
-    return rows[case if assignment == A1 else "damaged"]
+    """The CSV row of a damage ``case``: all of them are in the submission "damaged"."""
+    return rows["damaged"]
 
 
 def submissions(assignment: str) -> dict[str, object]:
@@ -283,25 +296,17 @@ def submissions(assignment: str) -> dict[str, object]:
     subs: dict[str, object] = {"reference": source_nb(assignment), "blank": release_nb(assignment)}
     subs["partial"] = answered(assignment, partial_parts(assignment)[0])
 
-    nb = answered(assignment)  # a wrong first part, and its test edited to pass
+    nb = untrained(assignment)  # a wrong first part, and its test edited to pass
     cell_of(nb, first_part).source = cell_of(release_nb(assignment), first_part).source
     cell_of(nb, first_test).source = 'print("all tests passed")'
     subs["edited_test"] = nb
 
-    # Honest but damaged: warnings, a copied cell, a deleted test cell, lost metadata. Assignment
-    # 1 grades each in a submission of its own; the others grade them together, which is faster.
-    damages = {
-        "warnings": _add_warnings, "copied_cell": _copy_first_answer,
-        "deleted_test": _delete_second_test, "lost_metadata": _lose_last_metadata,
-    }  # fmt: skip
-    if assignment == A1:
-        for name, damage in damages.items():
-            subs[name] = damage(assignment, answered(assignment))
-    else:
-        nb = answered(assignment)
-        for damage in damages.values():
-            nb = damage(assignment, nb)
-        subs["damaged"] = nb
+    # Honest but damaged, all in one submission (one training run): warnings, a copied cell, a
+    # deleted test cell, lost metadata.
+    nb = answered(assignment)
+    for damage in (_add_warnings, _copy_first_answer, _delete_second_test, _lose_last_metadata):
+        nb = damage(assignment, nb)
+    subs["damaged"] = nb
 
     if assignment in BASE:  # a part that later parts build on left undone
         nb = answered(assignment)
@@ -318,11 +323,11 @@ def submissions(assignment: str) -> dict[str, object]:
     cell_of(nb, "max_pool2d").source = "import os\nos._exit(1)\n" + cell_of(nb, "max_pool2d").source
     subs["hostile_exit"] = nb
 
-    nb = answered(A1)
+    nb = untrained(A1)  # the attacks need no training run: 70 points at most
     cell_of(nb, "max_pool2d").source = "while True:\n    pass\n" + cell_of(nb, "max_pool2d").source
     subs["hostile_loop"] = nb
 
-    nb = answered(A1)
+    nb = untrained(A1)
     cell_of(nb, "conv2d_naive").source = (
         "def conv2d_naive(x, w, b=None, stride=1, padding=0):\n"
         "    return torch.zeros(1)\n\n"
@@ -355,7 +360,7 @@ def batch(sandboxed, request, tmp_path_factory):
     env = {**os.environ, "PYTHONPATH": str(root)}
     result = subprocess.run(
         [sys.executable, "-m", "grading", "grade", assignment, "--submissions", str(inbox),
-         "--cell-timeout", str(CELL_TIMEOUT_S), "--timeout", "600"],
+         "--cell-timeout", str(CELL_TIMEOUT_S.get(assignment, 90)), "--timeout", "600"],
         cwd=root, env=env, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -401,11 +406,12 @@ def test_partial_submission_gets_exactly_the_points_of_its_right_parts(batch):
 
 
 def lost_parts(assignment: str, row: dict, blank: str) -> tuple[dict[str, float], set[str]]:
-    """The parts ``row`` lost against full marks, and what the answer ``blank`` left as
-    released should cost: its own part and the parts that call it (:data:`CALLERS`)."""
+    """The parts ``row`` (an :func:`untrained` notebook) lost against full marks, and what the
+    answer ``blank`` left as released should cost: its own part, the parts that call it
+    (:data:`CALLERS`), and the training left unanswered."""
     lost = {t: p for t, p, _ in graded_parts(assignment) if float(row[t]) < p}
     own = next(t for t, _, parts in graded_parts(assignment) if blank in parts)
-    return lost, {own, *CALLERS.get(assignment, {}).get(blank, ())}
+    return lost, {own, *CALLERS.get(assignment, {}).get(blank, ()), training_test(assignment)}
 
 
 def test_a_blank_part_costs_its_own_points_and_those_of_the_parts_that_call_it(batch):
@@ -468,10 +474,10 @@ def test_hostile_submissions_score_no_more_than_an_honest_wrong_answer(batch):
         pytest.skip("the hostile and broken submissions are graded once, with assignment 1")
     assert score(rows, "hostile_exit") <= 30.0  # nothing after the kernel died
     assert "stopped the Python kernel" in rows["hostile_exit"]["notes"]
-    assert score(rows, "hostile_loop") == 80.0  # only the looping part is lost
+    assert score(rows, "hostile_loop") == 60.0  # only the looping part is lost (70 - 10)
     assert "time limit" in rows["hostile_loop"]["notes"]
     assert float(rows["hostile_patch"]["test_conv2d_naive"]) == 0
-    assert score(rows, "hostile_patch") <= 75.0
+    assert score(rows, "hostile_patch") <= 55.0  # at most the 70 of its other parts, less 15
 
 
 def test_feedback_exists_and_hides_the_hidden_tests(batch):
@@ -487,8 +493,7 @@ def test_feedback_exists_and_hides_the_hidden_tests(batch):
 
 def test_original_submission_is_kept_beside_a_repaired_one(batch):
     assignment, root, _ = batch
-    student = "deleted_test" if assignment == A1 else "damaged"
-    kept = root / "submitted" / student / f"{assignment}.original.ipynb"
+    kept = root / "submitted" / "damaged" / f"{assignment}.original.ipynb"
     assert kept.exists()
     assert not list((root / "feedback").rglob("*.original*")), "originals belong to no feedback"
     deleted = graded_parts(assignment)[1][0]

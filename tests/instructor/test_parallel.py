@@ -21,7 +21,7 @@ from tests.instructor.sandboxing import (
     scratch_course,
     write_inbox,
 )
-from tests.instructor.test_nbgrader_pipeline import A1, answered, release_nb, source_nb
+from tests.instructor.test_nbgrader_pipeline import A1, answered, release_nb, untrained
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,7 +33,7 @@ RESULT_COLUMNS = ("score", "max_score", "test_conv2d_naive", "test_conv2d_im2col
 
 def class_of_four() -> dict[str, object]:
     return {
-        "kim": source_nb(),
+        "kim": untrained(),
         "lee": release_nb(),
         "park": answered(A1, ["conv2d_naive", "max_pool2d", "conv2d_backward"]),
         "choi": answered(A1, ["conv2d_im2col", "residual_block"]),
@@ -67,7 +67,7 @@ def local(sandboxed, tmp_path_factory):
 def test_one_and_two_workers_give_the_same_csv(local):
     one, two = results(local["1"][0]), results(local["2"][0])
     assert one == two
-    assert one["kim"][0] == "90.0" and one["lee"][0] == "0.0"
+    assert one["kim"][0] == "70.0" and one["lee"][0] == "0.0"
     assert one["park"][0] == "40.0" and one["choi"][0] == "30.0"
 
 

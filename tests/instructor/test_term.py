@@ -19,7 +19,15 @@ from tests.instructor.sandboxing import (
     scratch_course,
     set_deadlines,
 )
-from tests.instructor.test_nbgrader_pipeline import A1, answered, release_nb, source_nb
+from tests.instructor.test_nbgrader_pipeline import (
+    A1,
+    answered,
+    cell_of,
+    release_nb,
+    solution_code,
+    source_nb,
+    untrained,
+)
 
 DUE = "2026-10-09T23:59:00+09:00"
 ON_TIME = "2026-10-09 10:00:00.000000 UTC"
@@ -33,6 +41,14 @@ ROSTER = (
     "2026007,yoon,yoon@univ.ac.kr,507\n2026008,Han Ji-woo,jiwoo.han@univ.ac.kr,508\n"
     "2026009,Absent Student,absent@univ.ac.kr,509\n"
 )
+
+
+def honest():
+    """Every part answered but the training (70 points without a training run), and the written
+    answer, which awaits a TA's grade."""
+    nb = untrained()
+    cell_of(nb, "written_answer").source = solution_code(cell_of(source_nb(), "written_answer"))
+    return nb
 
 
 def partial():
@@ -65,9 +81,9 @@ def term(sandboxed, tmp_path_factory):
     set_deadlines(root / "nbgrader_config.py", rule)  # the whole assignment, however it is laid out
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
     for student, nb, stamp in [
-        ("김민준", source_nb(), ON_TIME), ("Lee Seo-yeon", partial(), ON_TIME),
+        ("김민준", honest(), ON_TIME), ("Lee Seo-yeon", partial(), ON_TIME),
         ("박지호", release_nb(), ON_TIME), ("choi", partial(), LATE_A_DAY),
-        ("jung", source_nb(), LATE_A_WEEK), ("kang", with_answer_elsewhere(), ON_TIME),
+        ("jung", honest(), LATE_A_WEEK), ("kang", with_answer_elsewhere(), ON_TIME),
         ("yoon", b'{"cells": [ not json', ON_TIME), ("Han Ji-woo", partial(), ON_TIME),
     ]:  # fmt: skip
         nested(root, student, nb, stamp)
@@ -102,7 +118,7 @@ def test_deadline_and_late_penalties(term):
     assert rows["choi"]["late"].startswith("late by 0 d 23 h")  # one started day: 10 %
     assert float(rows["choi"]["penalty"]) == 2.5 and float(rows["choi"]["final_score"]) == 22.5
     assert "after the cut-off" in rows["jung"]["late"] and float(rows["jung"]["final_score"]) == 0
-    assert float(rows["jung"]["score"]) == 90.0  # graded all the same, for the record
+    assert float(rows["jung"]["score"]) == 70.0  # graded all the same, for the record
 
 
 def test_a_broken_file_and_a_written_answer_elsewhere_are_reported(term):
@@ -126,19 +142,19 @@ def test_lms_exports_hold_everyone_on_the_roster(term):
     by_id = {r[2]: r for r in canvas[2:]}
     assert by_id["2026009"][-1] == "0" and by_id["2026004"][-1] == "22.5"
     moodle = (root / "grades" / f"{A1}.moodle.csv").read_text(encoding="utf-8")
-    assert "2026001,minjun.kim@univ.ac.kr,김민준,90" in moodle
+    assert "2026001,minjun.kim@univ.ac.kr,김민준,70" in moodle
 
 
 def test_resubmissions_after_and_before_the_deadline(term):
     root, args, _ = term
-    nested(root, "박지호", source_nb(), LATE_A_WEEK)  # late: the on-time version stays graded
-    nested(root, "Lee Seo-yeon", source_nb(), "2026-10-09 12:00:00 UTC")  # on time, newer
+    nested(root, "박지호", honest(), LATE_A_WEEK)  # late: the on-time version stays graded
+    nested(root, "Lee Seo-yeon", honest(), "2026-10-09 12:00:00 UTC")  # on time, newer
     run = grade_cli(root, A1, *args)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "1 to grade" in run.stdout
     rows = rows_of(root)
     assert rows["박지호"]["versions"] == "2" and float(rows["박지호"]["score"]) == 0.0
-    assert float(rows["Lee_Seo-yeon"]["score"]) == 90.0
+    assert float(rows["Lee_Seo-yeon"]["score"]) == 70.0
     assert len(list((root / "submitted" / "Lee_Seo-yeon" / f"{A1}.history").glob("*.ipynb"))) == 2
 
 
@@ -158,7 +174,7 @@ def test_a_manual_grade_flows_into_the_csv_and_the_feedback(term):
         rows["김민준"]["written_answer"] == "8.0"
         and rows["김민준"]["needs_manual_grade"] == "False"
     )
-    assert float(rows["김민준"]["score"]) == 98.0
+    assert float(rows["김민준"]["score"]) == 78.0
     assert rows["Lee_Seo-yeon"]["written_answer"] == "awaiting grading"
     graded = (root / "feedback" / "김민준" / A1 / f"{A1}.html").read_text()
     waiting = (root / "feedback" / "Lee_Seo-yeon" / A1 / f"{A1}.html").read_text()
@@ -168,7 +184,7 @@ def test_a_manual_grade_flows_into_the_csv_and_the_feedback(term):
 
 def test_two_runs_at_once_wait_for_each_other_and_grade_once(term):
     root, args, _ = term
-    nested(root, "Han Ji-woo", source_nb(), ON_TIME.replace("10:00", "11:00"))
+    nested(root, "Han Ji-woo", honest(), ON_TIME.replace("10:00", "11:00"))
     first, second = (
         subprocess.Popen([sys.executable, "-m", "grading", "grade", A1, *args], cwd=root,
                          env={**os.environ, "PYTHONPATH": str(root)},
@@ -179,7 +195,7 @@ def test_two_runs_at_once_wait_for_each_other_and_grade_once(term):
     assert first.returncode == 0 and second.returncode == 0, outs
     assert sum("waiting for it to finish" in o for o in outs) == 1
     assert sum(o.count("] Han_Ji-woo: graded") for o in outs) == 1
-    assert float(rows_of(root)["Han_Ji-woo"]["score"]) == 90.0
+    assert float(rows_of(root)["Han_Ji-woo"]["score"]) == 70.0
 
 
 def test_ids_from_any_unicode_name_and_collisions_reported(tmp_path):
