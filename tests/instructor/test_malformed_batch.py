@@ -13,15 +13,13 @@ import pytest
 from tests.instructor.sandboxing import grade_cli, read_csv, scratch_course, write_inbox
 from tests.instructor.test_nbgrader_pipeline import (
     A1,
+    UNTRAINED,
     _nbg,
     answered,
     cell_of,
     release_nb,
     untrained,
 )
-
-UNTRAINED = 70.0
-"""The marks of every part but the training (the damaged notebooks answer those)."""
 
 
 def _bytes(nb, version: int = 4) -> bytes:

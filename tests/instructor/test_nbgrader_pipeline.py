@@ -217,6 +217,10 @@ def training_test(assignment: str) -> str:
     return test
 
 
+UNTRAINED = 70.0
+"""The marks of an :func:`untrained` notebook: every autograded part but the training's 20."""
+
+
 def untrained(assignment: str = A1):
     """The release with every code part answered but the last, the training: an honest student's
     marks for the grading tests that need no training run (70 of the 90 autograded points)."""
@@ -301,9 +305,9 @@ def submissions(assignment: str) -> dict[str, object]:
     cell_of(nb, first_test).source = 'print("all tests passed")'
     subs["edited_test"] = nb
 
-    # Honest but damaged, all in one submission (one training run): warnings, a copied cell, a
-    # deleted test cell, lost metadata.
-    nb = answered(assignment)
+    # Honest but damaged, all in one submission without a training run: warnings, a copied cell,
+    # a deleted test cell, lost metadata (of the training's answer cell, left as released).
+    nb = untrained(assignment)
     for damage in (_add_warnings, _copy_first_answer, _delete_second_test, _lose_last_metadata):
         nb = damage(assignment, nb)
     subs["damaged"] = nb
@@ -424,7 +428,7 @@ def test_a_blank_part_costs_its_own_points_and_those_of_the_parts_that_call_it(b
 
 def test_warnings_of_an_honest_solution_cost_nothing(batch):
     assignment, _, rows = batch
-    assert float(row(rows, assignment, "warnings")["score"]) == 90.0
+    assert float(row(rows, assignment, "warnings")["score"]) == UNTRAINED
 
 
 def test_edited_test_cell_is_restored_and_reported(batch):
@@ -439,7 +443,7 @@ def test_deleted_test_cell_is_restored_graded_and_reported(batch):
     assignment, _, rows = batch
     deleted, points, _ = graded_parts(assignment)[1]
     graded = row(rows, assignment, "deleted_test")
-    assert float(graded["score"]) == 90.0
+    assert float(graded["score"]) == UNTRAINED
     assert float(graded[deleted]) == points
     assert f"'{deleted}' was deleted" in graded["notes"]
 
@@ -447,7 +451,7 @@ def test_deleted_test_cell_is_restored_graded_and_reported(batch):
 def test_copied_cell_is_graded_on_the_students_work_and_reported(batch):
     assignment, _, rows = batch
     graded = row(rows, assignment, "copied_cell")
-    assert float(graded["score"]) == 90.0
+    assert float(graded["score"]) == UNTRAINED
     first_part = graded_parts(assignment)[0][2][0]
     assert f"'{first_part}' appears 2 times" in graded["notes"]
 
@@ -455,7 +459,7 @@ def test_copied_cell_is_graded_on_the_students_work_and_reported(batch):
 def test_lost_metadata_is_restored_and_reported(batch):
     assignment, _, rows = batch
     graded = row(rows, assignment, "lost_metadata")
-    assert float(graded["score"]) == 90.0
+    assert float(graded["score"]) == UNTRAINED
     last_part = graded_parts(assignment)[-1][2][-1]
     assert f"'{last_part}' had lost its grading metadata" in graded["notes"]
 
