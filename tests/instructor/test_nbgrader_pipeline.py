@@ -288,11 +288,6 @@ part stays on its own when that part is wrong; when it raises (left as released)
 that calls it raises too."""
 
 
-def row(rows, assignment, case):
-    """The CSV row of a damage ``case``: all of them are in the submission "damaged"."""
-    return rows["damaged"]
-
-
 def submissions(assignment: str) -> dict[str, object]:
     """Student name -> notebook (or raw bytes) of the batch; A1's batch adds hostile ones."""
     tests = graded_parts(assignment)
@@ -410,9 +405,9 @@ def test_partial_submission_gets_exactly_the_points_of_its_right_parts(batch):
 
 
 def lost_parts(assignment: str, row: dict, blank: str) -> tuple[dict[str, float], set[str]]:
-    """The parts ``row`` (an :func:`untrained` notebook) lost against full marks, and what the
-    answer ``blank`` left as released should cost: its own part, the parts that call it
-    (:data:`CALLERS`), and the training left unanswered."""
+    """The parts ``row`` lost against full marks, and what the answer ``blank`` left as released
+    should cost: its own part, the parts that call it (:data:`CALLERS`), and the training (left
+    unanswered in an :func:`untrained` notebook, a caller of ``blank`` in the others)."""
     lost = {t: p for t, p, _ in graded_parts(assignment) if float(row[t]) < p}
     own = next(t for t, _, parts in graded_parts(assignment) if blank in parts)
     return lost, {own, *CALLERS.get(assignment, {}).get(blank, ()), training_test(assignment)}
@@ -427,8 +422,8 @@ def test_a_blank_part_costs_its_own_points_and_those_of_the_parts_that_call_it(b
 
 
 def test_warnings_of_an_honest_solution_cost_nothing(batch):
-    assignment, _, rows = batch
-    assert float(row(rows, assignment, "warnings")["score"]) == UNTRAINED
+    _, _, rows = batch
+    assert float(rows["damaged"]["score"]) == UNTRAINED
 
 
 def test_edited_test_cell_is_restored_and_reported(batch):
@@ -442,7 +437,7 @@ def test_edited_test_cell_is_restored_and_reported(batch):
 def test_deleted_test_cell_is_restored_graded_and_reported(batch):
     assignment, _, rows = batch
     deleted, points, _ = graded_parts(assignment)[1]
-    graded = row(rows, assignment, "deleted_test")
+    graded = rows["damaged"]
     assert float(graded["score"]) == UNTRAINED
     assert float(graded[deleted]) == points
     assert f"'{deleted}' was deleted" in graded["notes"]
@@ -450,7 +445,7 @@ def test_deleted_test_cell_is_restored_graded_and_reported(batch):
 
 def test_copied_cell_is_graded_on_the_students_work_and_reported(batch):
     assignment, _, rows = batch
-    graded = row(rows, assignment, "copied_cell")
+    graded = rows["damaged"]
     assert float(graded["score"]) == UNTRAINED
     first_part = graded_parts(assignment)[0][2][0]
     assert f"'{first_part}' appears 2 times" in graded["notes"]
@@ -458,7 +453,7 @@ def test_copied_cell_is_graded_on_the_students_work_and_reported(batch):
 
 def test_lost_metadata_is_restored_and_reported(batch):
     assignment, _, rows = batch
-    graded = row(rows, assignment, "lost_metadata")
+    graded = rows["damaged"]
     assert float(graded["score"]) == UNTRAINED
     last_part = graded_parts(assignment)[-1][2][-1]
     assert f"'{last_part}' had lost its grading metadata" in graded["notes"]
