@@ -67,10 +67,18 @@ def open_page(browser, server, relative):
     return page, problems
 
 
+def settle(page) -> None:
+    """Wait until every image of a loaded page is decoded or broken and MathJax, if the page has
+    it, has typeset everything: conditions of the page itself. (Waiting for the network to fall
+    silent instead hung a busy machine's run for minutes on a page whose requests had all ended.)"""
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    page.evaluate("() => window.MathJax?.startup?.promise?.then(() => true) ?? true")
+
+
 @pytest.mark.parametrize("relative", PAGES)
 def test_page_loads_without_errors_and_images_load(browser, server, relative):
     page, problems = open_page(browser, server, relative)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     broken = page.eval_on_selector_all(
         "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
     )
