@@ -10,7 +10,7 @@ TORCH  := $(shell grep -E '^torch==' requirements.txt)
 # Progress bars stay in interactive use; the built book shows the printed results instead.
 BUILD_ENV := TQDM_DISABLE=1
 
-.PHONY: help install system book slides pdf test lint timings bench-grading sync-notebooks assignments grade public exam-bank clean
+.PHONY: help install system book slides pdf test lint timings bench-grading sync-notebooks evidence assignments grade public exam-bank clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (executes every chapter once)"
@@ -19,6 +19,8 @@ help:
 	@echo "              (needs Chromium)"
 	@echo "make test     build the book, slides and PDF, then lint and run the whole test suite"
 	@echo "make timings  write TIMINGS.md: each chapter's time, quiet and beside a busy process"
+	@echo "make evidence [CHAPTER=04_cnn]  rerun the chapters' comparisons with every seed into"
+	@echo "                              utils/evidence/*.json and the prose that quotes them"
 	@echo "make bench-grading            write GRADING_TIMINGS.md: sandboxed grading times"
 	@echo "make assignments              regenerate assignments/ from solutions/ (nbgrader)"
 	@echo "make grade A=a1_cnn [SUBMISSIONS=folder] [JOBS=n] [SCHEDULER=tcp://host:8786]"
@@ -70,6 +72,11 @@ timings: $(STAMP)
 
 bench-grading: system $(STAMP)
 	$(PY) -m tests.instructor.bench_grading GRADING_TIMINGS.md
+
+# Runs the chapters' comparisons with every seed (one chapter: CHAPTER=04_cnn) and rewrites
+# utils/evidence/<chapter>.json and the prose that quotes it (a few minutes a chapter).
+evidence: $(STAMP)
+	$(BUILD_ENV) $(PY) -m export.evidence run $(CHAPTER)
 
 sync-notebooks: $(STAMP)
 	$(PY) -m export.conventions sync

@@ -14,8 +14,8 @@ import utils
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = (
-    "checks", "config", "contracts", "data", "download", "grading", "plotting", "selfcheck",
-    "sequences", "training",
+    "checks", "config", "contracts", "data", "download", "evidence", "grading", "plotting",
+    "selfcheck", "sequences", "training",
 )  # fmt: skip
 
 # Imports utils in a fresh interpreter; reports the processor time it took (the time of this

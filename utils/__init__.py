@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-_SUBMODULES = ("checks", "config", "data", "download", "plotting", "selfcheck", "sequences",
-               "training")  # fmt: skip
+_SUBMODULES = ("checks", "config", "data", "download", "evidence", "plotting", "selfcheck",
+               "sequences", "training")  # fmt: skip
 _NAMES = {
     "compare": "checks",
     "gradcheck": "checks",
@@ -27,7 +27,17 @@ _NAMES = {
 """Each re-exported function or class, and the module that defines it."""
 
 if TYPE_CHECKING:  # what static tools and editors see
-    from utils import checks, config, data, download, plotting, selfcheck, sequences, training
+    from utils import (
+        checks,
+        config,
+        data,
+        download,
+        evidence,
+        plotting,
+        selfcheck,
+        sequences,
+        training,
+    )
     from utils.checks import compare, gradcheck
     from utils.config import full_run, get_device, set_seed, setup
     from utils.training import History, evaluate, fit
@@ -38,6 +48,7 @@ __all__ = [
     "config",
     "data",
     "download",
+    "evidence",
     "plotting",
     "selfcheck",
     "sequences",
